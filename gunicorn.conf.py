@@ -1,0 +1,23 @@
+"""gunicorn settings; every value can be overridden by the GUNICORN_CMD_ARGS environment variable.
+
+Threads let one worker overlap database waits; workers use both cores. See docs/deploy.md.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("SURVEY_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("SURVEY_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "gthread"
+threads = int(os.environ.get("SURVEY_THREADS", 4))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000
+max_requests_jitter = 500
+# Request lines and headers are small for this API; refuse abuse early.
+limit_request_line = 4094
+limit_request_fields = 50
+accesslog = "-"
+# No client address in the access log: the service does not keep raw IP addresses.
+access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'

@@ -1,0 +1,28 @@
+"""Citizen-satisfaction votes at one-stop counters, turned into PAR-index figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a configured app: defaults, then ``SURVEY_*`` variables, then ``config`` (tests)."""
+    from . import cli, db, errors
+    from .config import load_config
+    from .extensions import csrf
+    from .web import api, ops
+
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
+    db.init_app(app)
+    csrf.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens, not cookies
+    cli.init_app(app)
+    return app

@@ -1,0 +1,217 @@
+"""Command line: ``flask --app survey_app <group> <command>``. Each command commits once."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from .db import get_db
+from .services import accounts, tallies, units
+from .services.units import RowErrors
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    """Alembic configured for ``url`` with the repository's migrations (no alembic.ini needed)."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["database_url"] = url
+    return cfg
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+db_group = AppGroup("db", help="Apply or roll back the database migrations.")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the configured database up to REVISION (default: head)."""
+    alembic_command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the configured database down to REVISION (``base`` empties it)."""
+    alembic_command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Print the revision the database is at."""
+    alembic_command.current(alembic_config(current_app.config["DATABASE_URL"]))
+
+
+units_group = AppGroup("units", help="The unit tree.")
+
+
+@units_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def units_import(file: Path) -> None:
+    """Import units from a CSV with header code,name,kind,parent_code; all or nothing."""
+    try:
+        rows = units.parse_unit_csv(file.read_bytes())
+        with get_db(current_app).transaction() as session:
+            count = units.import_units(session, rows)
+    except RowErrors as exc:
+        for line, problem in exc.problems:
+            click.echo(f"{file}:{line}: {problem}", err=True)
+        _fail(f"nothing imported ({len(exc.problems)} problem(s))")
+    click.echo(f"Imported {count} unit(s).")
+
+
+@units_group.command("add-counter")
+@click.option("--unit", "unit_code", required=True)
+@click.option("--code", required=True)
+@click.option("--name", required=True)
+def units_add_counter(unit_code: str, code: str, name: str) -> None:
+    """Add a service counter (quầy) to a unit."""
+    from .models import Counter
+
+    with get_db(current_app).transaction() as session:
+        unit = units.unit_by_code(session, unit_code)
+        if unit is None:
+            _fail(f"no unit with code {unit_code!r}")
+        assert unit is not None
+        if units.counter_by_code(session, unit, code) is not None:
+            _fail(f"unit {unit_code} already has a counter {code!r}")
+        session.add(Counter(unit=unit, code=code, name=name))
+    click.echo(f"Counter {code} added to {unit_code}.")
+
+
+kiosk_group = AppGroup("kiosk", help="Kiosk tablets.")
+
+
+@kiosk_group.command("register")
+@click.option("--unit", "unit_code", required=True)
+@click.option("--counter", "counter_code")
+@click.option("--label")
+def kiosk_register(unit_code: str, counter_code: str | None, label: str | None) -> None:
+    """Register a kiosk device; prints its token as the last line (shown only once)."""
+    with get_db(current_app).transaction() as session:
+        unit = units.unit_by_code(session, unit_code)
+        if unit is None:
+            _fail(f"no unit with code {unit_code!r}")
+        assert unit is not None
+        counter = None
+        if counter_code:
+            counter = units.counter_by_code(session, unit, counter_code)
+            if counter is None:
+                _fail(f"unit {unit_code} has no counter {counter_code!r}")
+        device, token = accounts.register_kiosk(session, unit, counter, label)
+    click.echo(f"Kiosk device {device.id} registered to {unit_code}"
+               + (f" / {counter_code}" if counter_code else "") + ". Token:")
+    click.echo(token)
+
+
+users_group = AppGroup("users", help="Officers, clerks and admins.")
+
+
+@users_group.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "officer", "clerk"]))
+@click.option("--unit", "unit_code")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (never from the command line).")
+def users_create(username: str, role: str, unit_code: str | None, password_stdin: bool) -> None:
+    """Create a user; the password comes from standard input."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    with get_db(current_app).transaction() as session:
+        unit = None
+        if unit_code:
+            unit = units.unit_by_code(session, unit_code)
+            if unit is None:
+                _fail(f"no unit with code {unit_code!r}")
+        try:
+            user = accounts.create_user(session, username, role, password, unit)
+        except accounts.AccountError as exc:
+            _fail(str(exc))
+    click.echo(f"User {user.username} ({user.role}) created.")
+
+
+tokens_group = AppGroup("tokens", help="API tokens.")
+
+
+@tokens_group.command("create")
+@click.option("--username", required=True)
+@click.option("--label")
+def tokens_create(username: str, label: str | None) -> None:
+    """Issue an API token for a user; prints it as the last line (shown only once)."""
+    from sqlalchemy import select
+
+    from .models import UserAccount
+
+    with get_db(current_app).transaction() as session:
+        user = session.scalar(select(UserAccount).where(UserAccount.username == username))
+        if user is None or not user.active:
+            _fail(f"no active user {username!r}")
+        assert user is not None
+        token = accounts.create_api_token(session, user, label)
+    click.echo(f"API token for {username}:")
+    click.echo(token)
+
+
+tallies_group = AppGroup("tallies", help="The daily tally rollup.")
+
+
+@tallies_group.command("rebuild")
+def tallies_rebuild() -> None:
+    """Recompute the rollup from the raw ballots."""
+    with get_db(current_app).transaction() as session:
+        cells = tallies.rebuild_tallies(session)
+    click.echo(f"Rebuilt {cells} tally cell(s).")
+
+
+@tallies_group.command("check")
+def tallies_check() -> None:
+    """Compare the live rollup with a recount; exit 1 and list differences if they differ."""
+    db = get_db(current_app)
+    with db.transaction() as session:
+        live, counted = tallies.live_tallies(session), tallies.counted_tallies(session)
+    diff = {k for k in live.keys() | counted.keys() if live.get(k, 0) != counted.get(k, 0)}
+    for key in sorted(diff, key=str)[:50]:
+        click.echo(f"{key}: live {live.get(key, 0)} != ballots {counted.get(key, 0)}", err=True)
+    if diff:
+        _fail(f"{len(diff)} tally cell(s) differ; run 'tallies rebuild'")
+    click.echo(f"Rollup matches the ballots ({len(live)} cell(s)).")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--days", default=365, show_default=True, help="Days of votes, ending today.")
+@click.option("--seed", default=2026, show_default=True)
+@click.option("--per-counter-day", default=9.0, show_default=True,
+              help="Mean votes per counter per working day.")
+def demo(days: int, seed: int, per_counter_day: float) -> None:
+    """Seed a believable demo: Đà Nẵng's units, counters, kiosks, users and a year of votes."""
+    from .services.demo import seed_demo
+
+    with get_db(current_app).transaction() as session:
+        try:
+            summary = seed_demo(session, days=days, seed=seed, per_counter_day=per_counter_day,
+                                secret_key=current_app.config["SECRET_KEY"],
+                                timezone=current_app.config["TIMEZONE"])
+        except ValueError as exc:
+            _fail(str(exc))
+    for line in summary:
+        click.echo(line)
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_group, units_group, kiosk_group, users_group, tokens_group, tallies_group):
+        app.cli.add_command(group)
+    app.cli.add_command(demo)

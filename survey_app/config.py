@@ -1,0 +1,90 @@
+"""Configuration: defaults in code, ``SURVEY_*`` environment overrides, a mapping from tests.
+
+Nothing here reads the environment at import time; :func:`load_config` is called by the factory.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+class DefaultConfig:
+    """Defaults for development on one machine. Keys are read without the ``SURVEY_`` prefix."""
+
+    ENV = "development"
+    #: SQLAlchemy URL; ``None`` means ``sqlite:///<instance>/survey.sqlite3``.
+    DATABASE_URL: str | None = None
+    SECRET_KEY: str | None = None
+    TIMEZONE = "Asia/Ho_Chi_Minh"
+    REDIS_URL: str | None = None
+    #: Below this many valid votes a figure is marked insufficient and never ranked silently.
+    MIN_N = 30
+    #: A client clock this far ahead of the server flags the vote (seconds).
+    CLOCK_SKEW_SECONDS = 300
+    #: An answer time older than this before receipt is flagged and bounded (days). An offline
+    #: kiosk may upload a week later; a month is implausible.
+    MAX_ANSWER_AGE_DAYS = 30
+    #: Largest request body accepted (bytes). A vote is well under 4 KiB.
+    MAX_CONTENT_LENGTH = 256 * 1024
+
+
+PROD = "production"
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Fill ``app.config`` from defaults, ``SURVEY_*`` variables, then ``overrides``; validate."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_prefixed_env("SURVEY")
+    if overrides:
+        app.config.update(overrides)
+    _validate(app)
+
+
+def _validate(app: Flask) -> None:
+    cfg = app.config
+    env = cfg["ENV"]
+    if env not in ("development", PROD):
+        raise ConfigError(f"SURVEY_ENV must be 'development' or 'production', not {env!r}")
+    try:
+        ZoneInfo(cfg["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"SURVEY_TIMEZONE {cfg['TIMEZONE']!r} is not a known time zone") from exc
+    if not cfg.get("DATABASE_URL"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'survey.sqlite3'}"
+    if not cfg.get("SECRET_KEY"):
+        if env == PROD:
+            raise ConfigError(
+                "SURVEY_SECRET_KEY is not set: production mode refuses to start without a secret "
+                "key from the environment (generate one with: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    elif env == PROD and len(str(cfg["SECRET_KEY"])) < 32:
+        raise ConfigError("SURVEY_SECRET_KEY is shorter than 32 characters")
+    # Flask's own defaults exist for these keys, so they are set, not defaulted.
+    if env == PROD:
+        cfg["SESSION_COOKIE_SECURE"] = True
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    if not cfg.get("SESSION_COOKIE_SAMESITE"):
+        cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+
+
+def _instance_secret(instance: Path) -> str:
+    """Generate the development secret once and keep it in the instance folder (not in the repo)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

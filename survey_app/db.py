@@ -1,0 +1,157 @@
+"""Database wiring: declarative base, engine, session-per-request, and every dialect difference.
+
+Services take a :class:`~sqlalchemy.orm.Session`, flush and return; the request boundary (or the
+click command) commits once. SQLite is the embedded default and needs care to behave like
+PostgreSQL: foreign keys on, WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for transactions that
+write, since a deferred transaction that reads and then writes fails with SQLITE_BUSY without
+honouring the timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, Response, g, request
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base class of every model; its metadata is Alembic's target."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with the settings each dialect needs to be safe under concurrent writes."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+        )
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (needed for savepoints
+        # and for BEGIN IMMEDIATE below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if ":memory:" not in str(engine.url):
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def insert_for(session: Session, table: Any) -> Any:
+    """A dialect ``INSERT`` that supports ``on_conflict_do_update`` / ``on_conflict_do_nothing``."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no upsert for dialect {name}")
+
+
+class Database:
+    """The engine and session factory bound to one app (kept in ``app.extensions['db']``)."""
+
+    def __init__(self, url: str, engine_options: Mapping[str, Any] | None = None) -> None:
+        self.url = url
+        self.engine = make_engine(url, **dict(engine_options or {}))
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_factory = sessionmaker(
+            self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
+        )
+
+    def session(self, *, readonly: bool = False) -> Session:
+        return (self._read_factory if readonly else self._factory)()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work for commands and scripts: commit on success, roll back on error."""
+        session = self.session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def init_app(app: Flask) -> Database:
+    options = app.config.get("ENGINE_OPTIONS") or {}
+    if app.config.get("TESTING") and not options:
+        options = {"poolclass": NullPool} if app.config["DATABASE_URL"].startswith("sqlite") else {}
+    database = Database(app.config["DATABASE_URL"], options)
+    app.extensions["db"] = database
+
+    @app.after_request
+    def _commit_session(response: Response) -> Response:
+        # The one commit of a request. It runs before the response leaves, so a failed commit
+        # becomes an error response instead of a 201 for a vote that was never stored.
+        session: Session | None = g.get("db_session")
+        if session is not None:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        return response
+
+    @app.teardown_request
+    def _close_session(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.close()  # rolls back whatever was not committed
+
+    return database
+
+
+def get_db(app: Flask) -> Database:
+    return app.extensions["db"]
+
+
+def get_session() -> Session:
+    """The request's session, created on first use and committed once when the request ends."""
+    from flask import current_app
+
+    session: Session | None = g.get("db_session")
+    if session is None:
+        readonly = request.method in SAFE_METHODS
+        session = get_db(current_app._get_current_object()).session(readonly=readonly)  # type: ignore[attr-defined]
+        g.db_session = session
+    return session
+

@@ -1,0 +1,1 @@
+"""Pure rules of the product (DOMAIN.md): no Flask, no SQLAlchemy, stdlib only."""

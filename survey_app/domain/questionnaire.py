@@ -1,0 +1,317 @@
+"""Questionnaire definitions and the one validator of an answer set.
+
+A definition is data (the YAML/JSON a questionnaire is loaded from). Every channel — the JSON API,
+the phone form, paper entry — validates answers with :func:`validate_answers`, so an answer set is
+accepted or refused identically everywhere.
+
+Errors are message keys with parameters (see ``survey_app.messages``), so the web layer can speak
+Vietnamese or English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .vocab import LEVELS
+
+ITEM_KINDS = (
+    "three_level",
+    "five_level",
+    "yes_no",
+    "single_choice",
+    "multiple_choice",
+    "short_text",
+    "long_text",
+)
+CHOICE_KINDS = frozenset({"three_level", "five_level", "yes_no", "single_choice"})
+TEXT_LIMITS = {"short_text": 200, "long_text": 2000}
+
+
+class DefinitionError(ValueError):
+    """A definition is malformed; ``problems`` lists (key path, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{k}: {m}" for k, m in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: str
+    label: Mapping[str, str]
+    #: Where this value lands on the three-level scale, if anywhere.
+    level: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    code: str
+    options: tuple[Option, ...]
+    satisfied: frozenset[str] = frozenset()
+
+    def values(self) -> tuple[str, ...]:
+        return tuple(o.value for o in self.options)
+
+    def level_of(self, value: str) -> str | None:
+        for o in self.options:
+            if o.value == value:
+                return o.level
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Show (and accept) an item only when another item's answer is one of ``values``."""
+
+    item: str
+    values: frozenset[str]
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        return answers.get(self.item) in self.values
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    code: str
+    kind: str
+    label: Mapping[str, str]
+    required: bool = False
+    scale: Scale | None = None
+    when: Condition | None = None
+    max_length: int | None = None
+    #: The item whose answer is the ballot's three-level level.
+    overall: bool = False
+    section: str | None = None
+    element: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    code: str
+    version: int
+    title: Mapping[str, str]
+    items: tuple[Item, ...]
+    channels: frozenset[str]
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    def item(self, code: str) -> Item | None:
+        return next((i for i in self.items if i.code == code), None)
+
+    @property
+    def overall_item(self) -> Item | None:
+        return next((i for i in self.items if i.overall), None)
+
+    def level_of(self, answers: Mapping[str, Any]) -> str | None:
+        """The three-level level an (already valid) answer set maps to, if the form has one."""
+        item = self.overall_item
+        if item is None or item.scale is None or item.code not in answers:
+            return None
+        return item.scale.level_of(str(answers[item.code]))
+
+
+def _text(value: Any, key: str, problems: list[tuple[str, str]]) -> dict[str, str]:
+    """A label: either a plain Vietnamese string or {vi: ..., en: ...}."""
+    if isinstance(value, str) and value.strip():
+        return {"vi": value}
+    if isinstance(value, Mapping) and isinstance(value.get("vi"), str) and value["vi"].strip():
+        return {k: str(v) for k, v in value.items() if k in ("vi", "en")}
+    problems.append((key, "needs a Vietnamese text (a string, or a mapping with 'vi')"))
+    return {"vi": ""}
+
+
+def parse_definition(data: Mapping[str, Any]) -> Definition:
+    """Build a :class:`Definition` from loaded YAML/JSON, naming every problem's key."""
+    problems: list[tuple[str, str]] = []
+    if not isinstance(data, Mapping):
+        raise DefinitionError([("(top)", "must be a mapping")])
+    code = data.get("code")
+    if not isinstance(code, str) or not code.strip():
+        problems.append(("code", "is required and must be text"))
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        problems.append(("version", "must be a whole number of at least 1"))
+    title = _text(data.get("title"), "title", problems)
+    channels = data.get("channels", [])
+    from .vocab import CHANNELS
+
+    if not isinstance(channels, list) or not all(c in CHANNELS for c in channels):
+        problems.append(("channels", f"must be a list drawn from {', '.join(CHANNELS)}"))
+        channels = []
+
+    scales: dict[str, Scale] = {}
+    raw_scales = data.get("scales", {})
+    if not isinstance(raw_scales, Mapping):
+        problems.append(("scales", "must be a mapping of scale code to scale"))
+        raw_scales = {}
+    for scode, sdef in raw_scales.items():
+        key = f"scales.{scode}"
+        if not isinstance(sdef, Mapping) or not isinstance(sdef.get("options"), list):
+            problems.append((key, "needs a list of options"))
+            continue
+        options = []
+        for i, odef in enumerate(sdef["options"]):
+            okey = f"{key}.options[{i}]"
+            if not isinstance(odef, Mapping) or "value" not in odef:
+                problems.append((okey, "needs a value"))
+                continue
+            level = odef.get("level")
+            if level is not None and level not in LEVELS:
+                problems.append((f"{okey}.level", f"must be one of {', '.join(LEVELS)}"))
+            text = _text(odef.get("label"), f"{okey}.label", problems)
+            options.append(Option(str(odef["value"]), text, level))
+        values = [o.value for o in options]
+        if len(set(values)) != len(values):
+            problems.append((f"{key}.options", "values must be unique"))
+        satisfied = [str(v) for v in sdef.get("satisfied", [])]
+        if not set(satisfied) <= set(values):
+            problems.append((f"{key}.satisfied", "names values the scale does not have"))
+        scales[str(scode)] = Scale(str(scode), tuple(options), frozenset(satisfied))
+
+    items: list[Item] = []
+    sections = data.get("sections")
+    if not isinstance(sections, list) or not sections:
+        problems.append(("sections", "must be a non-empty list"))
+        sections = []
+    for si, sdef in enumerate(sections):
+        skey = f"sections[{si}]"
+        if not isinstance(sdef, Mapping) or not isinstance(sdef.get("items"), list):
+            problems.append((f"{skey}.items", "must be a list"))
+            continue
+        for ii, idef in enumerate(sdef["items"]):
+            items.append(_parse_item(idef, f"{skey}.items[{ii}]", sdef, scales, problems))
+
+    seen: set[str] = set()
+    for item in items:
+        if item.code in seen:
+            problems.append((f"items.{item.code}", "item codes must be unique"))
+        seen.add(item.code)
+    for item in items:
+        if item.when and item.when.item not in seen:
+            problems.append((f"items.{item.code}.when.item", f"no item {item.when.item!r}"))
+    if sum(1 for i in items if i.overall) > 1:
+        problems.append(("items", "at most one item may be the overall vote"))
+    if problems:
+        raise DefinitionError(problems)
+    return Definition(
+        code=str(code), version=int(version),  # type: ignore[arg-type]
+        title=title, items=tuple(items), channels=frozenset(channels), raw=dict(data),
+    )
+
+
+def _parse_item(
+    idef: Any,
+    key: str,
+    section: Mapping[str, Any],
+    scales: Mapping[str, Scale],
+    problems: list[tuple[str, str]],
+) -> Item:
+    if not isinstance(idef, Mapping):
+        problems.append((key, "must be a mapping"))
+        return Item("", "short_text", {"vi": ""})
+    code = idef.get("code")
+    if not isinstance(code, str) or not code.strip():
+        problems.append((f"{key}.code", "is required"))
+        code = ""
+    kind = idef.get("kind")
+    if kind not in ITEM_KINDS:
+        problems.append((f"{key}.kind", f"must be one of {', '.join(ITEM_KINDS)}"))
+    scale = None
+    if kind in CHOICE_KINDS or kind == "multiple_choice":
+        sname = idef.get("scale")
+        scale = scales.get(str(sname)) if sname is not None else None
+        if scale is None:
+            problems.append((f"{key}.scale", f"names no scale defined under 'scales' ({sname!r})"))
+    when = None
+    if "when" in idef:
+        wdef = idef["when"]
+        if not isinstance(wdef, Mapping) or "item" not in wdef or "in" not in wdef:
+            problems.append((f"{key}.when", "needs 'item' and 'in' (a list of values)"))
+        else:
+            when = Condition(str(wdef["item"]), frozenset(str(v) for v in wdef["in"]))
+    max_length = idef.get("max_length", TEXT_LIMITS.get(str(kind)))
+    return Item(
+        code=code,
+        kind=str(kind),
+        label=_text(idef.get("label"), f"{key}.label", problems),
+        required=bool(idef.get("required", False)),
+        scale=scale,
+        when=when,
+        max_length=max_length,
+        overall=bool(idef.get("overall", False)),
+        section=section.get("code"),
+        element=section.get("element"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A validation failure: a message key and its parameters."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def validate_answers(
+    definition: Definition, answers: Any
+) -> tuple[dict[str, Any], dict[str, Problem]]:
+    """Check an answer set against a definition; return (clean answers, problems by item code).
+
+    Unknown items, values off the scale, missing required items, texts over their limit and
+    answers to items hidden by a condition are all problems. Optional items may be absent,
+    ``None``, an empty string or an empty list; they are then left out of the clean set.
+    """
+    problems: dict[str, Problem] = {}
+    clean: dict[str, Any] = {}
+    if not isinstance(answers, Mapping):
+        return {}, {"answers": Problem("must_be_object")}
+    for code in answers:
+        if definition.item(str(code)) is None:
+            problems[str(code)] = Problem("unknown_item")
+    # Items in order, so a condition sees the clean answer of the item it depends on.
+    for item in definition.items:
+        value = answers.get(item.code)
+        empty = value is None or value == "" or value == []
+        if item.when is not None and not item.when.holds(clean):
+            if not empty:
+                problems[item.code] = Problem("hidden_item", {"item": item.when.item})
+            continue
+        if empty:
+            if item.required:
+                problems[item.code] = Problem("required")
+            continue
+        problem, cleaned = _check_value(item, value)
+        if problem:
+            problems[item.code] = problem
+        else:
+            clean[item.code] = cleaned
+    return clean, problems
+
+
+def _check_value(item: Item, value: Any) -> tuple[Problem | None, Any]:
+    if item.kind in CHOICE_KINDS:
+        assert item.scale is not None
+        allowed = item.scale.values()
+        if isinstance(value, bool) or not isinstance(value, str | int) or str(value) not in allowed:
+            return Problem("not_in_options", {"allowed": ", ".join(allowed)}), None
+        return None, str(value)
+    if item.kind == "multiple_choice":
+        assert item.scale is not None
+        allowed = item.scale.values()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return Problem("must_be_list", {"allowed": ", ".join(allowed)}), None
+        bad = [v for v in value if v not in allowed]
+        if bad:
+            return Problem("not_in_options", {"allowed": ", ".join(allowed)}), None
+        if len(set(value)) != len(value):
+            return Problem("duplicate_choice"), None
+        return None, [v for v in allowed if v in value]  # canonical order
+    if not isinstance(value, str):
+        return Problem("must_be_text"), None
+    text = value.strip()
+    if item.max_length is not None and len(text) > item.max_length:
+        return Problem("too_long", {"max": item.max_length}), None
+    if "\x00" in text:
+        return Problem("must_be_text"), None
+    return None, text

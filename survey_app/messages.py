@@ -1,0 +1,68 @@
+"""User-facing messages in Vietnamese (default) and English, keyed by a stable code.
+
+Validation code returns keys; views render them in the caller's language (``?lang=en`` or an
+``Accept-Language`` that prefers English).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("Bắt buộc phải có.", "Required."),
+    "unknown_item": ("Câu hỏi không có trong phiếu.", "Not an item of this questionnaire."),
+    "unknown_field": ("Trường không được hỗ trợ.", "Unknown field."),
+    "not_in_options": ("Giá trị không hợp lệ; chọn một trong: {allowed}.",
+                       "Invalid value; choose one of: {allowed}."),
+    "must_be_list": ("Phải là danh sách; chọn trong: {allowed}.",
+                     "Must be a list; choose from: {allowed}."),
+    "duplicate_choice": ("Một lựa chọn bị lặp lại.", "A choice is repeated."),
+    "must_be_text": ("Phải là văn bản.", "Must be text."),
+    "must_be_object": ("Phải là một đối tượng JSON.", "Must be a JSON object."),
+    "too_long": ("Dài quá {max} ký tự.", "Longer than {max} characters."),
+    "hidden_item": ("Câu này chỉ trả lời khi câu “{item}” có giá trị phù hợp.",
+                    "This item applies only after a matching answer to “{item}”."),
+    "bad_uuid": ("Phải là UUID.", "Must be a UUID."),
+    "bad_datetime": ("Phải là thời điểm ISO-8601 có múi giờ, ví dụ 2026-11-22T09:30:00+07:00.",
+                     "Must be an ISO-8601 timestamp with an offset, "
+                     "e.g. 2026-11-22T09:30:00+07:00."),
+    "bad_date": ("Phải là ngày dạng YYYY-MM-DD.", "Must be a date as YYYY-MM-DD."),
+    "date_order": ("Ngày kết thúc phải không trước ngày bắt đầu.",
+                   "The end date must not be before the start date."),
+    "range_too_long": ("Khoảng thời gian dài quá {max} ngày.", "The range exceeds {max} days."),
+    "unknown_unit": ("Không có đơn vị mã “{code}”.", "No unit with code “{code}”."),
+    "unknown_counter": ("Đơn vị không có quầy mã “{code}”.", "The unit has no counter “{code}”."),
+    "unknown_channel": ("Kênh phải là một trong: {allowed}.", "Channel must be one of: {allowed}."),
+    "unknown_questionnaire": ("Không có phiếu “{code}” phiên bản {version}.",
+                              "No questionnaire “{code}” version {version}."),
+    "channel_not_allowed": ("Phiếu này không dùng cho kênh “{channel}”.",
+                            "This questionnaire is not used on channel “{channel}”."),
+    "bad_integer": ("Phải là số nguyên.", "Must be a whole number."),
+    "bad_flag": ("Giá trị phải là 0 hoặc 1.", "Must be 0 or 1."),
+    "no_overall": ("Phiếu không có câu đánh giá chung.", "The questionnaire has no overall item."),
+    "bad_json": ("Nội dung yêu cầu phải là JSON hợp lệ (UTF-8).",
+                 "The request body must be valid JSON (UTF-8)."),
+    "unauthorized": ("Thiếu hoặc sai mã xác thực (Authorization: Bearer …).",
+                     "Missing or invalid token (Authorization: Bearer …)."),
+    "forbidden": ("Không có quyền thực hiện thao tác này.", "Not allowed."),
+    "forbidden_unit": ("Không có quyền với đơn vị này.", "Not allowed for this unit."),
+    "kiosk_other_unit": ("Thiết bị chỉ được gửi phiếu cho đơn vị đã đăng ký.",
+                         "A kiosk may only vote for the unit it is registered to."),
+    "conflict": ("Mã phiếu (client_id) này đã dùng cho một phiếu khác.",
+                 "This client_id was already used for a different vote."),
+    "not_found": ("Không tìm thấy.", "Not found."),
+    "too_large": ("Nội dung yêu cầu quá lớn.", "The request body is too large."),
+    "method_not_allowed": ("Phương thức không được hỗ trợ.", "Method not allowed."),
+    "unavailable": ("Dịch vụ tạm thời không lưu được dữ liệu; vui lòng thử lại sau.",
+                    "The service cannot store data right now; please try again later."),
+    "invalid": ("Dữ liệu không hợp lệ; xem từng trường trong \"errors\".",
+                "Invalid input; see each field in \"errors\"."),
+    "internal": ("Lỗi hệ thống.", "Internal error."),
+}
+
+
+def message(key: str, lang: str = "vi", params: Mapping[str, Any] | None = None) -> str:
+    vi, en = MESSAGES.get(key, (key, key))
+    template = en if lang == "en" else vi
+    return template.format(**(params or {}))

@@ -1,0 +1,1 @@
+"""Use cases: each takes a Session, calls the domain rules, flushes, and never commits."""

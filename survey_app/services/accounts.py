@@ -1,0 +1,87 @@
+"""Users, API tokens and kiosk devices: create, authenticate, revoke."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from ..domain.vocab import ROLES
+from ..models import ApiToken, Counter, KioskDevice, Unit, UserAccount
+from .security import API_TOKEN_PREFIX, DEVICE_TOKEN_PREFIX, new_token, token_digest
+
+#: last_used_at / last_seen_at are refreshed at most this often, to keep votes write-light.
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be met; the message says why."""
+
+
+def create_user(session: Session, username: str, role: str, password: str,
+                unit: Unit | None = None) -> UserAccount:
+    """Create an officer, clerk or admin with a scrypt password hash."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if role != "admin" and unit is None:
+        raise AccountError(f"a {role} needs --unit (the subtree they work in)")
+    if not username.strip() or len(username) > 80:
+        raise AccountError("username must be 1-80 characters")
+    if len(password) < 10:
+        raise AccountError("password must be at least 10 characters")
+    if session.scalar(select(UserAccount).where(UserAccount.username == username)):
+        raise AccountError(f"user {username!r} already exists")
+    user = UserAccount(username=username, role=role, unit=unit,
+                       password_hash=generate_password_hash(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_api_token(session: Session, user: UserAccount, label: str | None = None) -> str:
+    """Issue a bearer token for ``user``; only its digest is stored, so show it once."""
+    token = new_token(API_TOKEN_PREFIX)
+    session.add(ApiToken(user=user, token_hash=token_digest(token), label=label))
+    session.flush()
+    return token
+
+
+def register_kiosk(session: Session, unit: Unit, counter: Counter | None = None,
+                   label: str | None = None) -> tuple[KioskDevice, str]:
+    """Register a kiosk device for a unit (and counter); returns it with its one-time token."""
+    if counter is not None and counter.unit_id != unit.id:
+        raise AccountError("the counter belongs to another unit")
+    token = new_token(DEVICE_TOKEN_PREFIX)
+    device = KioskDevice(unit=unit, counter=counter, token_hash=token_digest(token), label=label)
+    session.add(device)
+    session.flush()
+    return device, token
+
+
+def device_for_token(session: Session, token: str) -> KioskDevice | None:
+    """The active device a token belongs to, or ``None`` (unknown or revoked)."""
+    device = session.scalar(
+        select(KioskDevice).where(KioskDevice.token_hash == token_digest(token))
+    )
+    if device is None or device.revoked_at is not None:
+        return None
+    _touch(device, "last_seen_at")
+    return device
+
+
+def user_for_token(session: Session, token: str) -> UserAccount | None:
+    """The active user behind an API token, or ``None`` (unknown, revoked or inactive)."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    _touch(row, "last_used_at")
+    return row.user
+
+
+def _touch(obj: ApiToken | KioskDevice, attr: str) -> None:
+    now = datetime.now(timezone.utc)
+    last = getattr(obj, attr)
+    if last is None or now - last > TOUCH_INTERVAL:
+        setattr(obj, attr, now)

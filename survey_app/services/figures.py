@@ -1,0 +1,97 @@
+"""Satisfaction figures for a unit (or its subtree) and a period, read from the daily rollup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain import rounding
+from ..domain.periods import Period
+from ..domain.shares import Tally, satisfaction_rate, share, wilson_interval
+from ..domain.vocab import LEVELS
+from ..models import DailyTally, Unit
+from .units import subtree_ids
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Valid-vote tally of a unit and period plus the flagged count awaiting review."""
+
+    unit: Unit
+    period: Period
+    tally: Tally
+    flagged: int
+    min_n: int
+    channel: str | None = None
+    subtree: bool = False
+
+    @property
+    def sufficient(self) -> bool:
+        return self.tally.total >= self.min_n
+
+    def interval(self) -> tuple[Decimal, Decimal] | None:
+        satisfied = self.tally.very_satisfied + self.tally.satisfied
+        return wilson_interval(satisfied, self.tally.total)
+
+    def as_json(self) -> dict[str, Any]:
+        """The published shape: percents rounded half-up to one decimal, rule named."""
+        interval = self.interval()
+        return {
+            "unit": self.unit.code,
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "channel": self.channel,
+            "subtree": self.subtree,
+            "rule": rounding.RULE,
+            "n": self.tally.total,
+            "counts": self.tally.counts(),
+            "shares": {lv: _num(rounding.percent(share(self.tally, lv))) for lv in LEVELS},
+            "satisfaction_rate": _num(rounding.percent(satisfaction_rate(self.tally))),
+            "interval95": (
+                {"low": _num(rounding.percent(interval[0])),
+                 "high": _num(rounding.percent(interval[1]))}
+                if interval else None
+            ),
+            "sufficient": self.sufficient,
+            "min_n": self.min_n,
+            "flagged": self.flagged,
+        }
+
+
+def unit_figures(
+    session: Session, unit: Unit, period: Period, *, min_n: int, channel: str | None = None,
+    subtree: bool = False,
+) -> Figures:
+    """Sum the rollup for a unit (or its subtree) over the period's local dates.
+
+    One grouped query; parents are summed from counts, never averaged from shares.
+    """
+    stmt = (
+        select(DailyTally.status, DailyTally.level, func.sum(DailyTally.count))
+        .where(DailyTally.day >= period.start, DailyTally.day <= period.end,
+               DailyTally.status.in_(("valid", "flagged")))
+        .group_by(DailyTally.status, DailyTally.level)
+    )
+    if subtree:
+        stmt = stmt.where(DailyTally.unit_id.in_(subtree_ids(unit.id).scalar_subquery()))
+    else:
+        stmt = stmt.where(DailyTally.unit_id == unit.id)
+    if channel is not None:
+        stmt = stmt.where(DailyTally.channel == channel)
+    valid: dict[str, int] = {}
+    flagged = 0
+    for status, level, count in session.execute(stmt):
+        if status == "valid":
+            valid[level] = int(count)
+        else:
+            flagged += int(count)
+    return Figures(unit, period, Tally.from_counts(valid), flagged, min_n, channel, subtree)
+
+
+def _num(value: Decimal | None) -> float | None:
+    """JSON number for a rounded Decimal; float() of a one-decimal Decimal prints exactly."""
+    return None if value is None else float(value)

@@ -1,0 +1,135 @@
+"""The unit tree: import from CSV, look-ups, subtrees."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from ..domain.vocab import UNIT_KINDS
+from ..models import Counter, Unit
+
+UNIT_CSV_HEADER = ("code", "name", "kind", "parent_code")
+
+
+class RowErrors(ValueError):
+    """Rows that cannot be imported; nothing was stored. ``problems`` are (line, message)."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"line {n}: {m}" for n, m in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    line: int
+    code: str
+    name: str
+    kind: str
+    parent_code: str | None
+
+
+def parse_unit_csv(data: bytes) -> list[UnitRow]:
+    """Read ``code,name,kind,parent_code`` (UTF-8, with or without BOM); report every bad line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RowErrors([(1, f"the file is not UTF-8 text ({exc.reason})")]) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None or tuple(h.strip() for h in header) != UNIT_CSV_HEADER:
+        raise RowErrors([(1, f"the header must be {','.join(UNIT_CSV_HEADER)}")])
+    rows: list[UnitRow] = []
+    problems: list[tuple[int, str]] = []
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != 4:
+            problems.append((line, f"expected 4 columns, found {len(cells)}"))
+            continue
+        code, name, kind, parent = (c.strip() for c in cells)
+        if not code or len(code) > 40:
+            problems.append((line, "code is empty or longer than 40 characters"))
+        if not name or len(name) > 255:
+            problems.append((line, "name is empty or longer than 255 characters"))
+        if kind not in UNIT_KINDS:
+            problems.append((line, f"kind {kind!r} is not one of {', '.join(UNIT_KINDS)}"))
+        rows.append(UnitRow(line, code, name, kind, parent or None))
+    if problems:
+        raise RowErrors(problems)
+    return rows
+
+
+def import_units(session: Session, rows: list[UnitRow]) -> int:
+    """Create or update units so the tree matches the rows; all or nothing. Returns rows stored.
+
+    Parents may come later in the file or already exist; cycles and duplicates are refused.
+    """
+    problems: list[tuple[int, str]] = []
+    by_code: dict[str, UnitRow] = {}
+    for row in rows:
+        if row.code in by_code:
+            problems.append((row.line, f"code {row.code!r} repeats line {by_code[row.code].line}"))
+        by_code[row.code] = row
+    existing = {u.code: u for u in session.scalars(select(Unit))}
+    for row in rows:
+        if row.parent_code and row.parent_code not in by_code and row.parent_code not in existing:
+            problems.append((row.line, f"parent_code {row.parent_code!r} is not a known unit"))
+        if row.parent_code == row.code:
+            problems.append((row.line, "a unit cannot be its own parent"))
+    # Cycle check over the combined tree (file rows override stored parents).
+    parent_of = {c: (u.parent.code if u.parent else None) for c, u in existing.items()}
+    parent_of.update({r.code: r.parent_code for r in rows})
+    for row in rows:
+        seen, cur = {row.code}, parent_of.get(row.code)
+        while cur is not None:
+            if cur in seen:
+                problems.append((row.line, f"unit {row.code!r} is inside its own subtree"))
+                break
+            seen.add(cur)
+            cur = parent_of.get(cur)
+    if problems:
+        raise RowErrors(sorted(set(problems)))
+    units = dict(existing)
+    for row in rows:
+        unit = units.get(row.code)
+        if unit is None:
+            unit = Unit(code=row.code, name=row.name, kind=row.kind)
+            session.add(unit)
+            units[row.code] = unit
+        unit.name, unit.kind = row.name, row.kind
+    for row in rows:
+        units[row.code].parent = units[row.parent_code] if row.parent_code else None
+    session.flush()
+    return len(rows)
+
+
+def unit_by_code(session: Session, code: str) -> Unit | None:
+    return session.scalar(select(Unit).where(Unit.code == code))
+
+
+def counter_by_code(session: Session, unit: Unit, code: str) -> Counter | None:
+    return session.scalar(select(Counter).where(Counter.unit_id == unit.id, Counter.code == code))
+
+
+def subtree_ids(unit_id: int) -> Select[tuple[int]]:
+    """A SELECT of the ids of a unit and all its descendants (recursive CTE, both dialects)."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("subtree", recursive=True)
+    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def in_subtree(session: Session, root_id: int, unit_id: int) -> bool:
+    """Whether ``unit_id`` is ``root_id`` or below it (walks up, so it is cheap)."""
+    current: int | None = unit_id
+    for _ in range(64):  # the tree is shallow; a bound guards against bad data
+        if current is None:
+            return False
+        if current == root_id:
+            return True
+        current = session.scalar(select(Unit.parent_id).where(Unit.id == current))
+    return False

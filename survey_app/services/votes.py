@@ -1,0 +1,371 @@
+"""Recording votes from any channel: validate, authorise, store idempotently, bump the rollup.
+
+Every submission carries a client-generated UUID. The same id with the same content is a replay
+(answered with the original record, nothing stored); the same id with other content is a
+conflict. Concurrent submissions of one id store one ballot: the insert runs in a savepoint and
+a unique-key violation turns into a replay or conflict answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..domain.periods import counted_time, local_date
+from ..domain.questionnaire import Definition, Problem, validate_answers
+from ..domain.vocab import CHANNELS, RESPONDENT_GROUPS
+from ..models import Answer, Ballot, KioskDevice, Questionnaire, UserAccount
+from .security import fingerprint, keyed_hash
+from .tallies import bump_tally
+from .units import counter_by_code, in_subtree, unit_by_code
+
+DEFAULT_QUESTIONNAIRE = "KIOSK-3L"
+VOTE_FIELDS = frozenset({
+    "client_id", "unit", "counter", "channel", "questionnaire", "version", "answers",
+    "answered_at", "respondent_group", "procedure_field", "procedure_code", "dossier",
+})
+
+
+class VoteInvalid(ValueError):
+    """422: problems by field (``answers.overall`` for an item)."""
+
+    def __init__(self, problems: Mapping[str, Problem]) -> None:
+        self.problems = dict(problems)
+        super().__init__(", ".join(self.problems))
+
+
+class VoteForbidden(PermissionError):
+    """403: the credential may not vote this way; ``key`` is a message key."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+class VoteConflict(Exception):
+    """409: the client_id is taken by a ballot with different content."""
+
+    def __init__(self, ballot: Ballot) -> None:
+        self.ballot = ballot
+        super().__init__(str(ballot.client_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is submitting: a registered kiosk device or a user (through an API token)."""
+
+    device: KioskDevice | None = None
+    user: UserAccount | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VotePolicy:
+    """Settings from the app config that decide how a vote is stored."""
+
+    timezone: ZoneInfo
+    secret_key: str
+    clock_skew: timedelta = timedelta(minutes=5)
+    max_age: timedelta = timedelta(days=30)
+
+
+@dataclass(slots=True)
+class VoteIn:
+    """A validated, authorised submission, ready to store."""
+
+    client_id: uuid.UUID
+    unit_id: int
+    counter_id: int | None
+    channel: str
+    questionnaire: Questionnaire
+    definition: Definition
+    answers: dict[str, Any]
+    answered_at: datetime
+    respondent_group: str | None = None
+    procedure_field: str | None = None
+    procedure_code: str | None = None
+    dossier_hash: str | None = None
+    device_id: int | None = None
+    user_id: int | None = None
+    #: The canonical content a replay must match.
+    content: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    ballot: Ballot
+    created: bool
+
+
+def parse_vote(
+    session: Session, payload: Any, principal: Principal, policy: VotePolicy
+) -> VoteIn:
+    """Validate a JSON submission and check the principal may make it.
+
+    Raises :class:`VoteInvalid` (422) listing every bad field, or :class:`VoteForbidden` (403).
+    """
+    if not isinstance(payload, Mapping):
+        raise VoteInvalid({"body": Problem("must_be_object")})
+    problems: dict[str, Problem] = {}
+    for name in payload:
+        if name not in VOTE_FIELDS:
+            problems[str(name)] = Problem("unknown_field")
+
+    client_id = _uuid(payload.get("client_id"), problems)
+    answered_at = _timestamp(payload.get("answered_at"), problems)
+    unit, counter = _unit_and_counter(session, payload, principal, problems)
+    channel = _channel(payload.get("channel"), principal, problems)
+    questionnaire = _questionnaire(session, payload, problems)
+    definition = questionnaire.parsed() if questionnaire else None
+    if definition is not None and channel is not None and channel not in definition.channels:
+        problems["channel"] = Problem("channel_not_allowed", {"channel": channel})
+
+    answers: dict[str, Any] = {}
+    if "answers" not in payload:
+        problems["answers"] = Problem("required")
+    elif definition is not None:
+        answers, answer_problems = validate_answers(definition, payload["answers"])
+        for code, problem in answer_problems.items():
+            problems["answers" if code == "answers" else f"answers.{code}"] = problem
+
+    context = {
+        "respondent_group": _optional_choice(payload, "respondent_group", RESPONDENT_GROUPS,
+                                             problems),
+        "procedure_field": _optional_text(payload, "procedure_field", 80, problems),
+        "procedure_code": _optional_text(payload, "procedure_code", 40, problems),
+    }
+    dossier = _optional_text(payload, "dossier", 100, problems)
+    if problems:
+        raise VoteInvalid(problems)
+    assert client_id and answered_at and unit and channel and questionnaire and definition
+
+    _authorise(session, principal, unit.id, channel)
+    dossier_hash = keyed_hash(policy.secret_key, "dossier", dossier) if dossier else None
+    content = {
+        "unit": unit.code,
+        "counter": counter.code if counter else None,
+        "channel": channel,
+        "questionnaire": [questionnaire.code, questionnaire.version],
+        "answers": answers,
+        "answered_at": answered_at.isoformat(timespec="microseconds"),
+        "dossier": dossier_hash,
+        **context,
+    }
+    return VoteIn(
+        client_id=client_id, unit_id=unit.id, counter_id=counter.id if counter else None,
+        channel=channel, questionnaire=questionnaire, definition=definition, answers=answers,
+        answered_at=answered_at, dossier_hash=dossier_hash,
+        device_id=principal.device.id if principal.device else None,
+        user_id=principal.user.id if principal.user else None, content=content, **context,
+    )
+
+
+def record_vote(
+    session: Session, vote: VoteIn, *, received_at: datetime, policy: VotePolicy
+) -> VoteResult:
+    """Store one vote idempotently and bump the day's tally in the same transaction.
+
+    Raises :class:`VoteConflict` when the client_id already names a different vote.
+    """
+    digest = fingerprint(vote.content)
+    existing = _by_client_id(session, vote.client_id)
+    if existing is not None:
+        return _replay(existing, digest)
+
+    counted = counted_time(vote.answered_at, received_at, skew=policy.clock_skew,
+                           max_age=policy.max_age)
+    ballot = Ballot(
+        client_id=vote.client_id, unit_id=vote.unit_id, counter_id=vote.counter_id,
+        channel=vote.channel, questionnaire_id=vote.questionnaire.id,
+        answered_at=vote.answered_at, received_at=received_at, counted_at=counted.at,
+        local_day=local_date(counted.at, policy.timezone),
+        level=vote.definition.level_of(vote.answers),
+        status="flagged" if counted.flag else "valid", flag_reason=counted.flag,
+        respondent_group=vote.respondent_group, procedure_field=vote.procedure_field,
+        procedure_code=vote.procedure_code, dossier_hash=vote.dossier_hash,
+        device_id=vote.device_id, submitted_by_id=vote.user_id, content_hash=digest,
+    )
+    try:
+        with session.begin_nested():
+            session.add(ballot)
+            session.flush()
+    except IntegrityError:
+        # Another request stored this client_id between our look-up and insert.
+        session.expunge(ballot)
+        existing = _by_client_id(session, vote.client_id)
+        if existing is None:
+            raise
+        return _replay(existing, digest)
+
+    _store_answers(session, ballot, vote)
+    if ballot.level is not None:
+        bump_tally(session, unit_id=ballot.unit_id, day=ballot.local_day, channel=ballot.channel,
+                   status=ballot.status, level=ballot.level)
+    session.flush()
+    return VoteResult(ballot, created=True)
+
+
+def ballot_body(ballot: Ballot) -> dict[str, Any]:
+    """What the API answers for a stored vote (the same for the first answer and replays)."""
+    return {
+        "id": ballot.id,
+        "client_id": str(ballot.client_id),
+        "status": ballot.status,
+        "flag_reason": ballot.flag_reason,
+    }
+
+
+def _replay(existing: Ballot, digest: str) -> VoteResult:
+    if existing.content_hash != digest:
+        raise VoteConflict(existing)
+    return VoteResult(existing, created=False)
+
+
+def _by_client_id(session: Session, client_id: uuid.UUID) -> Ballot | None:
+    return session.scalar(select(Ballot).where(Ballot.client_id == client_id))
+
+
+def _store_answers(session: Session, ballot: Ballot, vote: VoteIn) -> None:
+    item_ids = {i.code: i.id for i in vote.questionnaire.items}
+    rows = []
+    for code, value in vote.answers.items():
+        values = value if isinstance(value, list) else [value]
+        rows.extend(Answer(ballot_id=ballot.id, item_id=item_ids[code], value=str(v))
+                    for v in values)
+    session.add_all(rows)
+
+
+def _authorise(session: Session, principal: Principal, unit_id: int, channel: str) -> None:
+    if principal.device is not None:
+        return  # unit, counter and channel were already pinned to the device
+    user = principal.user
+    if user is None or channel == "kiosk":
+        raise VoteForbidden("forbidden")
+    if user.role == "admin":
+        return
+    if user.role != "clerk" or channel != "paper":
+        raise VoteForbidden("forbidden")
+    if user.unit_id is None or not in_subtree(session, user.unit_id, unit_id):
+        raise VoteForbidden("forbidden_unit")
+
+
+def _uuid(value: Any, problems: dict[str, Problem]) -> uuid.UUID | None:
+    if value is None:
+        problems["client_id"] = Problem("required")
+        return None
+    try:
+        if isinstance(value, str) and len(value) <= 40:
+            return uuid.UUID(value)
+    except ValueError:
+        pass
+    problems["client_id"] = Problem("bad_uuid")
+    return None
+
+
+def _timestamp(value: Any, problems: dict[str, Problem]) -> datetime | None:
+    if value is None:
+        problems["answered_at"] = Problem("required")
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        problems["answered_at"] = Problem("bad_datetime")
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or moment.year < 2000:
+        problems["answered_at"] = Problem("bad_datetime")
+        return None
+    return moment
+
+
+def _unit_and_counter(session: Session, payload: Mapping[str, Any], principal: Principal,
+                      problems: dict[str, Problem]):  # type: ignore[no-untyped-def]
+    unit_code, counter_code = payload.get("unit"), payload.get("counter")
+    device = principal.device
+    if device is not None:
+        if unit_code is not None and unit_code != device.unit.code:
+            raise VoteForbidden("kiosk_other_unit")
+        device_counter = device.counter.code if device.counter else None
+        if counter_code is not None and counter_code != device_counter:
+            raise VoteForbidden("kiosk_other_unit")
+        return device.unit, device.counter
+    if unit_code is None:
+        problems["unit"] = Problem("required")
+        return None, None
+    if not isinstance(unit_code, str) or (unit := unit_by_code(session, unit_code)) is None:
+        problems["unit"] = Problem("unknown_unit", {"code": str(unit_code)[:40]})
+        return None, None
+    counter = None
+    if counter_code is not None:
+        if not isinstance(counter_code, str) or (
+            counter := counter_by_code(session, unit, counter_code)
+        ) is None:
+            problems["counter"] = Problem("unknown_counter", {"code": str(counter_code)[:40]})
+    return unit, counter
+
+
+def _channel(value: Any, principal: Principal, problems: dict[str, Problem]) -> str | None:
+    if principal.device is not None:
+        if value is not None and value != "kiosk":
+            raise VoteForbidden("forbidden")
+        return "kiosk"
+    if value is None:
+        return "paper"
+    if value not in CHANNELS:
+        problems["channel"] = Problem("unknown_channel", {"allowed": ", ".join(CHANNELS)})
+        return None
+    return str(value)
+
+
+def _questionnaire(session: Session, payload: Mapping[str, Any],
+                   problems: dict[str, Problem]) -> Questionnaire | None:
+    code = payload.get("questionnaire", DEFAULT_QUESTIONNAIRE)
+    version = payload.get("version")
+    if not isinstance(code, str):
+        problems["questionnaire"] = Problem("must_be_text")
+        return None
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        problems["version"] = Problem("bad_integer")
+        return None
+    stmt = select(Questionnaire).where(Questionnaire.code == code)
+    stmt = (stmt.where(Questionnaire.version == version) if version is not None
+            else stmt.order_by(Questionnaire.version.desc()).limit(1))
+    questionnaire = session.scalar(stmt)
+    if questionnaire is None:
+        problems["questionnaire"] = Problem(
+            "unknown_questionnaire", {"code": code[:40], "version": version or "?"})
+    return questionnaire
+
+
+def _optional_choice(payload: Mapping[str, Any], name: str, allowed: tuple[str, ...],
+                     problems: dict[str, Problem]) -> str | None:
+    value = payload.get(name)
+    if value is None:
+        return None
+    if value not in allowed:
+        problems[name] = Problem("not_in_options", {"allowed": ", ".join(allowed)})
+        return None
+    return str(value)
+
+
+def _optional_text(payload: Mapping[str, Any], name: str, limit: int,
+                   problems: dict[str, Problem]) -> str | None:
+    value = payload.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or "\x00" in value:
+        problems[name] = Problem("must_be_text")
+        return None
+    if len(value) > limit:
+        problems[name] = Problem("too_long", {"max": limit})
+        return None
+    return value.strip()
+

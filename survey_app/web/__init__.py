@@ -1,0 +1,1 @@
+"""Blueprints, one per audience: api (JSON), ops (health); kiosk, public and officer follow."""

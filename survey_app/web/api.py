@@ -1,0 +1,195 @@
+"""JSON API under /api/v1: bearer tokens, no cookies, errors as {"errors": {field: message}}."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from functools import wraps
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy import select
+
+from ..db import get_session
+from ..domain.periods import Period
+from ..domain.questionnaire import Problem
+from ..domain.vocab import CHANNELS, UNIT_KIND_TERMS, label
+from ..errors import json_error
+from ..i18n import current_language
+from ..messages import message
+from ..models import Unit
+from ..services import accounts, votes
+from ..services.figures import unit_figures
+from ..services.security import API_TOKEN_PREFIX, DEVICE_TOKEN_PREFIX
+from ..services.units import in_subtree, unit_by_code
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_RANGE_DAYS = 3660
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _principal() -> votes.Principal | None:
+    token = _bearer()
+    if token is None or len(token) > 200:
+        return None
+    session = get_session()
+    if token.startswith(DEVICE_TOKEN_PREFIX):
+        device = accounts.device_for_token(session, token)
+        return votes.Principal(device=device) if device else None
+    if token.startswith(API_TOKEN_PREFIX):
+        user = accounts.user_for_token(session, token)
+        return votes.Principal(user=user) if user else None
+    return None
+
+
+def authenticated(view: F) -> F:
+    """401 unless a valid, unrevoked token came with the request; sets ``g.principal``."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        principal = _principal()
+        if principal is None:
+            response = json_error(401, "unauthorized")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="survey"'
+            return response
+        g.principal = principal
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _problems(problems: dict[str, Problem], status: int = 422) -> Response:
+    lang = current_language()
+    return json_error(status, "invalid" if status == 422 else "not_found",
+                      {f: message(p.key, lang, p.params) for f, p in problems.items()})
+
+
+def _policy() -> votes.VotePolicy:
+    cfg = current_app.config
+    return votes.VotePolicy(
+        timezone=ZoneInfo(cfg["TIMEZONE"]),
+        secret_key=cfg["SECRET_KEY"],
+        clock_skew=timedelta(seconds=int(cfg["CLOCK_SKEW_SECONDS"])),
+        max_age=timedelta(days=int(cfg["MAX_ANSWER_AGE_DAYS"])),
+    )
+
+
+@bp.post("/votes")
+@authenticated
+def votes_create() -> Response | tuple[Response, int]:
+    """Record one vote; 201 new, 200 identical replay, 409 conflict, 422 invalid, 403 refused."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return _problems({"body": Problem("bad_json")})
+    session = get_session()
+    policy = _policy()
+    try:
+        vote = votes.parse_vote(session, payload, g.principal, policy)
+        result = votes.record_vote(session, vote, received_at=datetime.now(timezone.utc),
+                                   policy=policy)
+    except votes.VoteInvalid as exc:
+        return _problems(exc.problems)
+    except votes.VoteForbidden as exc:
+        return json_error(403, exc.key)
+    except votes.VoteConflict as exc:
+        response = json_error(409, "conflict")
+        response.headers["Location"] = f"/api/v1/votes/{exc.ballot.client_id}"
+        return response
+    return jsonify(votes.ballot_body(result.ballot)), 201 if result.created else 200
+
+
+@bp.get("/figures")
+@authenticated
+def figures_show() -> Response | tuple[Response, int]:
+    """Shares, satisfaction rate, n and Wilson interval for a unit and an inclusive date range."""
+    args = request.args
+    problems: dict[str, Problem] = {}
+    allowed = {"unit", "from", "to", "channel", "subtree", "lang"}
+    for name in args:
+        if name not in allowed:
+            problems[name] = Problem("unknown_field")
+    start = _date_arg("from", problems)
+    end = _date_arg("to", problems)
+    channel = args.get("channel")
+    if channel is not None and channel not in CHANNELS:
+        problems["channel"] = Problem("unknown_channel", {"allowed": ", ".join(CHANNELS)})
+    subtree_arg = args.get("subtree", "0")
+    if subtree_arg not in ("0", "1"):
+        problems["subtree"] = Problem("bad_flag")
+    code = args.get("unit")
+    if not code:
+        problems["unit"] = Problem("required")
+    if start and end:
+        if end < start:
+            problems["to"] = Problem("date_order")
+        elif (end - start).days >= MAX_RANGE_DAYS:
+            problems["to"] = Problem("range_too_long", {"max": MAX_RANGE_DAYS})
+    if problems:
+        return _problems(problems)
+    session = get_session()
+    unit = unit_by_code(session, code or "")
+    if unit is None:
+        return _problems({"unit": Problem("unknown_unit", {"code": (code or "")[:40]})}, 404)
+    if not _may_read(unit):
+        return json_error(403, "forbidden_unit")
+    assert start and end
+    figures = unit_figures(session, unit, Period(start, end), min_n=current_app.config["MIN_N"],
+                           channel=channel, subtree=subtree_arg == "1")
+    return jsonify(figures.as_json())
+
+
+def _may_read(unit: Unit) -> bool:
+    """Admins read everything; officers and clerks their unit subtree; devices nothing."""
+    user = g.principal.user
+    if user is None:
+        return False
+    if user.role == "admin":
+        return True
+    return user.unit_id is not None and in_subtree(get_session(), user.unit_id, unit.id)
+
+
+def _date_arg(name: str, problems: dict[str, Problem]) -> date | None:
+    value = request.args.get(name)
+    if not value:
+        problems[name] = Problem("required")
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    problems[name] = Problem("bad_date")
+    return None
+
+
+@bp.get("/units")
+def units_index() -> Response:
+    """The unit tree (public: names and codes of administrative units are not secret)."""
+    lang = current_language()
+    rows = get_session().execute(
+        select(Unit.id, Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.stats_code)
+        .order_by(Unit.code)
+    ).all()
+    nodes = {
+        r.id: {"code": r.code, "name": r.name, "kind": r.kind,
+               "kind_label": label(UNIT_KIND_TERMS, r.kind, lang), "stats_code": r.stats_code,
+               "children": []}
+        for r in rows
+    }
+    roots = []
+    for r in rows:
+        (nodes[r.parent_id]["children"] if r.parent_id in nodes else roots).append(nodes[r.id])
+    return jsonify({"units": roots})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())

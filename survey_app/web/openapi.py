@@ -1,0 +1,193 @@
+"""The OpenAPI 3.1 document of /api/v1, kept true by tests that validate real responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.vocab import CHANNELS, FLAG_REASONS, LEVELS, REASONS, RESPONDENT_GROUPS, STATUSES
+
+PERCENT = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
+
+
+def _error(description: str, with_fields: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
+    if with_fields:
+        schema = {"$ref": "#/components/schemas/ValidationError"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _json(ref: str, description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+def openapi_document() -> dict[str, Any]:
+    levels = {lv: {"type": "integer", "minimum": 0} for lv in LEVELS}
+    shares = {lv: PERCENT for lv in LEVELS}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Survey API — đánh giá mức độ hài lòng tại Bộ phận Một cửa",
+            "version": "1",
+            "description": "Votes in, satisfaction figures out. Messages are Vietnamese unless "
+                           "the request asks for English (?lang=en or Accept-Language: en).",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object", "required": ["error", "message"],
+                    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+                },
+                "ValidationError": {
+                    "type": "object", "required": ["error", "message", "errors"],
+                    "properties": {
+                        "error": {"type": "string"}, "message": {"type": "string"},
+                        "errors": {"type": "object",
+                                   "additionalProperties": {"type": "string"}},
+                    },
+                },
+                "VoteIn": {
+                    "type": "object", "required": ["client_id", "answers", "answered_at"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "client_id": {"type": "string", "format": "uuid"},
+                        "unit": {"type": "string", "description": "implied by a kiosk token"},
+                        "counter": {"type": "string"},
+                        "channel": {"enum": list(CHANNELS), "default": "paper"},
+                        "questionnaire": {"type": "string", "default": "KIOSK-3L"},
+                        "version": {"type": "integer", "minimum": 1,
+                                    "description": "default: the latest version"},
+                        "answers": {
+                            "type": "object",
+                            "properties": {
+                                "overall": {"enum": list(LEVELS)},
+                                "reasons": {"type": "array", "items": {"enum": list(REASONS)}},
+                                "comment": {"type": "string", "maxLength": 1000},
+                            },
+                        },
+                        "answered_at": {"type": "string", "format": "date-time",
+                                        "description": "ISO-8601 with an offset"},
+                        "respondent_group": {"enum": list(RESPONDENT_GROUPS)},
+                        "procedure_field": {"type": "string", "maxLength": 80},
+                        "procedure_code": {"type": "string", "maxLength": 40},
+                        "dossier": {"type": "string", "maxLength": 100,
+                                    "description": "stored only as a keyed hash"},
+                    },
+                },
+                "Vote": {
+                    "type": "object", "required": ["id", "client_id", "status", "flag_reason"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "client_id": {"type": "string", "format": "uuid"},
+                        "status": {"enum": list(STATUSES)},
+                        "flag_reason": {"enum": [*FLAG_REASONS, None]},
+                    },
+                },
+                "Figures": {
+                    "type": "object",
+                    "required": ["unit", "from", "to", "rule", "n", "counts", "shares",
+                                 "satisfaction_rate", "interval95", "sufficient", "flagged"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "unit": {"type": "string"},
+                        "from": {"type": "string", "format": "date"},
+                        "to": {"type": "string", "format": "date"},
+                        "channel": {"enum": [*CHANNELS, None]},
+                        "subtree": {"type": "boolean"},
+                        "rule": {"const": "share3-v1"},
+                        "n": {"type": "integer", "minimum": 0,
+                              "description": "valid votes only"},
+                        "counts": {"type": "object", "required": list(LEVELS),
+                                   "properties": levels, "additionalProperties": False},
+                        "shares": {"type": "object", "required": list(LEVELS),
+                                   "properties": shares, "additionalProperties": False},
+                        "satisfaction_rate": PERCENT,
+                        "interval95": {
+                            "oneOf": [
+                                {"type": "null"},
+                                {"type": "object", "required": ["low", "high"],
+                                 "properties": {"low": PERCENT, "high": PERCENT}},
+                            ],
+                            "description": "Wilson score interval of the satisfaction rate",
+                        },
+                        "sufficient": {"type": "boolean"},
+                        "min_n": {"type": "integer"},
+                        "flagged": {"type": "integer", "minimum": 0},
+                    },
+                },
+                "UnitNode": {
+                    "type": "object", "required": ["code", "name", "kind", "children"],
+                    "properties": {
+                        "code": {"type": "string"}, "name": {"type": "string"},
+                        "kind": {"type": "string"}, "kind_label": {"type": "string"},
+                        "stats_code": {"type": ["string", "null"]},
+                        "children": {"type": "array",
+                                     "items": {"$ref": "#/components/schemas/UnitNode"}},
+                    },
+                },
+            },
+        },
+        "paths": {
+            "/api/v1/votes": {
+                "post": {
+                    "operationId": "votes_create",
+                    "summary": "Record a vote (idempotent on client_id)",
+                    "security": [{"bearer": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/VoteIn"}}}},
+                    "responses": {
+                        "201": _json("Vote", "stored"),
+                        "200": _json("Vote", "identical replay of a stored vote; nothing stored"),
+                        "401": _error("missing, unknown or revoked token"),
+                        "403": _error("the token may not vote for this unit or channel"),
+                        "409": _error("client_id already used with different content"),
+                        "413": _error("body too large"),
+                        "422": _error("invalid input", with_fields=True),
+                    },
+                },
+            },
+            "/api/v1/figures": {
+                "get": {
+                    "operationId": "figures_show",
+                    "summary": "Satisfaction figures for a unit and inclusive local dates",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {"name": "unit", "in": "query", "required": True,
+                         "schema": {"type": "string"}},
+                        {"name": "from", "in": "query", "required": True,
+                         "schema": {"type": "string", "format": "date"}},
+                        {"name": "to", "in": "query", "required": True,
+                         "schema": {"type": "string", "format": "date"}},
+                        {"name": "channel", "in": "query", "schema": {"enum": list(CHANNELS)}},
+                        {"name": "subtree", "in": "query", "schema": {"enum": ["0", "1"]}},
+                        {"name": "lang", "in": "query", "schema": {"enum": ["vi", "en"]}},
+                    ],
+                    "responses": {
+                        "200": _json("Figures", "figures"),
+                        "401": _error("missing, unknown or revoked token"),
+                        "403": _error("the unit is outside the token's scope"),
+                        "404": _error("no such unit", with_fields=True),
+                        "422": _error("invalid parameters", with_fields=True),
+                    },
+                },
+            },
+            "/api/v1/units": {
+                "get": {
+                    "operationId": "units_index",
+                    "summary": "The unit tree",
+                    "responses": {"200": {"description": "roots of the tree", "content": {
+                        "application/json": {"schema": {
+                            "type": "object", "required": ["units"],
+                            "properties": {"units": {"type": "array", "items": {
+                                "$ref": "#/components/schemas/UnitNode"}}}}}}}},
+                },
+            },
+            "/api/v1/openapi.json": {
+                "get": {"operationId": "openapi", "summary": "This document",
+                        "responses": {"200": {"description": "OpenAPI 3.1"}}},
+            },
+        },
+    }

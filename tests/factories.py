@@ -1,0 +1,69 @@
+"""Small builders for test data, committed so requests in the test see it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from survey_app.models import Counter, Unit
+from survey_app.services import accounts
+
+
+@dataclass
+class World:
+    """A province with two districts, each with one commune; tokens for each kind of caller."""
+
+    units: dict[str, Unit]
+    counters: dict[str, Counter]
+    device_token: str
+    admin_token: str
+    officer_token: str
+    clerk_token: str
+
+    def auth(self, token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+
+def build_world(session: Session) -> World:
+    units: dict[str, Unit] = {}
+    for code, name, kind, parent in [
+        ("DN", "Thành phố Đà Nẵng", "province", None),
+        ("HC", "Quận Hải Châu", "district", "DN"),
+        ("LC", "Quận Liên Chiểu", "district", "DN"),
+        ("HC-TT", "Phường Thạch Thang", "commune", "HC"),
+        ("LC-HM", "Phường Hòa Minh", "commune", "LC"),
+    ]:
+        units[code] = Unit(code=code, name=name, kind=kind, parent=units.get(parent or ""))
+        session.add(units[code])
+    counters = {"HC/Q1": Counter(unit=units["HC"], code="Q1", name="Quầy số 1")}
+    session.add_all(counters.values())
+    session.flush()
+    _, device_token = accounts.register_kiosk(session, units["HC"], counters["HC/Q1"])
+    admin = accounts.create_user(session, "admin", "admin", "correct horse battery")
+    officer = accounts.create_user(session, "officer.hc", "officer", "correct horse battery",
+                                   units["HC"])
+    clerk = accounts.create_user(session, "clerk.hc", "clerk", "correct horse battery",
+                                 units["HC"])
+    world = World(
+        units=units, counters=counters, device_token=device_token,
+        admin_token=accounts.create_api_token(session, admin),
+        officer_token=accounts.create_api_token(session, officer),
+        clerk_token=accounts.create_api_token(session, clerk),
+    )
+    session.commit()
+    return world
+
+
+def vote(overall: str = "satisfied", *, at: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A valid KIOSK-3L vote body with a fresh client_id."""
+    body: dict[str, Any] = {
+        "client_id": str(uuid.uuid4()),
+        "answers": {"overall": overall},
+        "answered_at": at or datetime.now(timezone.utc).isoformat(),
+    }
+    body.update(extra)
+    return body
