@@ -194,13 +194,21 @@ def tallies_check() -> None:
 @with_appcontext
 @click.option("--days", default=365, show_default=True, help="Days of votes, ending today.")
 @click.option("--seed", default=2026, show_default=True)
-@click.option("--per-counter-day", default=9.0, show_default=True,
+@click.option("--per-counter-day", default=6.0, show_default=True,
               help="Mean votes per counter per working day.")
-def demo(days: int, seed: int, per_counter_day: float) -> None:
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing (and succeed) when the database already has units.")
+def demo(days: int, seed: int, per_counter_day: float, if_empty: bool) -> None:
     """Seed a believable demo: Đà Nẵng's units, counters, kiosks, users and a year of votes."""
+    from sqlalchemy import func, select
+
+    from .models import Unit
     from .services.demo import seed_demo
 
     with get_db(current_app).transaction() as session:
+        if if_empty and session.scalar(select(func.count()).select_from(Unit)):
+            click.echo("The database already has units; demo not seeded.")
+            return
         try:
             summary = seed_demo(session, days=days, seed=seed, per_counter_day=per_counter_day,
                                 secret_key=current_app.config["SECRET_KEY"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import generate_password_hash
 
 from ..domain.vocab import ROLES
@@ -63,7 +63,9 @@ def register_kiosk(session: Session, unit: Unit, counter: Counter | None = None,
 def device_for_token(session: Session, token: str) -> KioskDevice | None:
     """The active device a token belongs to, or ``None`` (unknown or revoked)."""
     device = session.scalar(
-        select(KioskDevice).where(KioskDevice.token_hash == token_digest(token))
+        select(KioskDevice)
+        .options(joinedload(KioskDevice.unit), joinedload(KioskDevice.counter))
+        .where(KioskDevice.token_hash == token_digest(token))
     )
     if device is None or device.revoked_at is not None:
         return None

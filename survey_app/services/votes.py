@@ -15,14 +15,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from ..db import insert_for
 from ..domain.periods import counted_time, local_date
-from ..domain.questionnaire import Definition, Problem, validate_answers
+from ..domain.questionnaire import Problem, validate_answers
 from ..domain.vocab import CHANNELS, RESPONDENT_GROUPS
-from ..models import Answer, Ballot, KioskDevice, Questionnaire, UserAccount
+from ..models import Answer, Ballot, KioskDevice, UserAccount
+from .questionnaires import QuestionnaireVersion, questionnaire_version
 from .security import fingerprint, keyed_hash
 from .tallies import bump_tally
 from .units import counter_by_code, in_subtree, unit_by_code
@@ -53,9 +54,9 @@ class VoteForbidden(PermissionError):
 class VoteConflict(Exception):
     """409: the client_id is taken by a ballot with different content."""
 
-    def __init__(self, ballot: Ballot) -> None:
-        self.ballot = ballot
-        super().__init__(str(ballot.client_id))
+    def __init__(self, client_id: uuid.UUID) -> None:
+        self.client_id = client_id
+        super().__init__(str(client_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +85,7 @@ class VoteIn:
     unit_id: int
     counter_id: int | None
     channel: str
-    questionnaire: Questionnaire
-    definition: Definition
+    questionnaire: QuestionnaireVersion
     answers: dict[str, Any]
     answered_at: datetime
     respondent_group: str | None = None
@@ -99,8 +99,22 @@ class VoteIn:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredVote:
+    """What the API answers for a stored vote (the same for the first answer and replays)."""
+
+    id: int
+    client_id: uuid.UUID
+    status: str
+    flag_reason: str | None
+
+    def body(self) -> dict[str, Any]:
+        return {"id": self.id, "client_id": str(self.client_id), "status": self.status,
+                "flag_reason": self.flag_reason}
+
+
+@dataclass(frozen=True, slots=True)
 class VoteResult:
-    ballot: Ballot
+    vote: StoredVote
     created: bool
 
 
@@ -123,7 +137,7 @@ def parse_vote(
     unit, counter = _unit_and_counter(session, payload, principal, problems)
     channel = _channel(payload.get("channel"), principal, problems)
     questionnaire = _questionnaire(session, payload, problems)
-    definition = questionnaire.parsed() if questionnaire else None
+    definition = questionnaire.definition if questionnaire else None
     if definition is not None and channel is not None and channel not in definition.channels:
         problems["channel"] = Problem("channel_not_allowed", {"channel": channel})
 
@@ -144,7 +158,7 @@ def parse_vote(
     dossier = _optional_text(payload, "dossier", 100, problems)
     if problems:
         raise VoteInvalid(problems)
-    assert client_id and answered_at and unit and channel and questionnaire and definition
+    assert client_id and answered_at and unit and channel and questionnaire
 
     _authorise(session, principal, unit.id, channel)
     dossier_hash = keyed_hash(policy.secret_key, "dossier", dossier) if dossier else None
@@ -160,7 +174,7 @@ def parse_vote(
     }
     return VoteIn(
         client_id=client_id, unit_id=unit.id, counter_id=counter.id if counter else None,
-        channel=channel, questionnaire=questionnaire, definition=definition, answers=answers,
+        channel=channel, questionnaire=questionnaire, answers=answers,
         answered_at=answered_at, dossier_hash=dossier_hash,
         device_id=principal.device.id if principal.device else None,
         user_id=principal.user.id if principal.user else None, content=content, **context,
@@ -172,74 +186,57 @@ def record_vote(
 ) -> VoteResult:
     """Store one vote idempotently and bump the day's tally in the same transaction.
 
-    Raises :class:`VoteConflict` when the client_id already names a different vote.
+    The ballot is inserted with ``ON CONFLICT (client_id) DO NOTHING``: a concurrent or repeated
+    submission of the same id inserts nothing and is answered from the stored row. Raises
+    :class:`VoteConflict` when that row has different content.
     """
     digest = fingerprint(vote.content)
-    existing = _by_client_id(session, vote.client_id)
-    if existing is not None:
-        return _replay(existing, digest)
-
     counted = counted_time(vote.answered_at, received_at, skew=policy.clock_skew,
                            max_age=policy.max_age)
-    ballot = Ballot(
-        client_id=vote.client_id, unit_id=vote.unit_id, counter_id=vote.counter_id,
-        channel=vote.channel, questionnaire_id=vote.questionnaire.id,
-        answered_at=vote.answered_at, received_at=received_at, counted_at=counted.at,
-        local_day=local_date(counted.at, policy.timezone),
-        level=vote.definition.level_of(vote.answers),
-        status="flagged" if counted.flag else "valid", flag_reason=counted.flag,
-        respondent_group=vote.respondent_group, procedure_field=vote.procedure_field,
-        procedure_code=vote.procedure_code, dossier_hash=vote.dossier_hash,
-        device_id=vote.device_id, submitted_by_id=vote.user_id, content_hash=digest,
+    status = "flagged" if counted.flag else "valid"
+    level = vote.questionnaire.definition.level_of(vote.answers)
+    local_day = local_date(counted.at, policy.timezone)
+    table = Ballot.__table__
+    stmt = (
+        insert_for(session, table)
+        .values(
+            client_id=vote.client_id, unit_id=vote.unit_id, counter_id=vote.counter_id,
+            channel=vote.channel, questionnaire_id=vote.questionnaire.id,
+            answered_at=vote.answered_at, received_at=received_at, counted_at=counted.at,
+            local_day=local_day, level=level, status=status, flag_reason=counted.flag,
+            respondent_group=vote.respondent_group, procedure_field=vote.procedure_field,
+            procedure_code=vote.procedure_code, dossier_hash=vote.dossier_hash,
+            device_id=vote.device_id, submitted_by_id=vote.user_id, content_hash=digest,
+        )
+        .on_conflict_do_nothing(index_elements=[table.c.client_id])
+        .returning(table.c.id)
     )
-    try:
-        with session.begin_nested():
-            session.add(ballot)
-            session.flush()
-    except IntegrityError:
-        # Another request stored this client_id between our look-up and insert.
-        session.expunge(ballot)
-        existing = _by_client_id(session, vote.client_id)
-        if existing is None:
-            raise
-        return _replay(existing, digest)
+    ballot_id = session.execute(stmt).scalar()
+    if ballot_id is None:
+        return _replay(session, vote.client_id, digest)
 
-    _store_answers(session, ballot, vote)
-    if ballot.level is not None:
-        bump_tally(session, unit_id=ballot.unit_id, day=ballot.local_day, channel=ballot.channel,
-                   status=ballot.status, level=ballot.level)
-    session.flush()
-    return VoteResult(ballot, created=True)
+    rows = [
+        {"ballot_id": ballot_id, "item_id": vote.questionnaire.item_ids[code], "value": str(v)}
+        for code, value in vote.answers.items()
+        for v in (value if isinstance(value, list) else [value])
+    ]
+    if rows:
+        session.execute(insert(Answer.__table__), rows)
+    if level is not None:
+        bump_tally(session, unit_id=vote.unit_id, day=local_day, channel=vote.channel,
+                   status=status, level=level)
+    stored = StoredVote(ballot_id, vote.client_id, status, counted.flag)
+    return VoteResult(stored, created=True)
 
 
-def ballot_body(ballot: Ballot) -> dict[str, Any]:
-    """What the API answers for a stored vote (the same for the first answer and replays)."""
-    return {
-        "id": ballot.id,
-        "client_id": str(ballot.client_id),
-        "status": ballot.status,
-        "flag_reason": ballot.flag_reason,
-    }
-
-
-def _replay(existing: Ballot, digest: str) -> VoteResult:
-    if existing.content_hash != digest:
-        raise VoteConflict(existing)
-    return VoteResult(existing, created=False)
-
-
-def _by_client_id(session: Session, client_id: uuid.UUID) -> Ballot | None:
-    return session.scalar(select(Ballot).where(Ballot.client_id == client_id))
-
-
-def _store_answers(session: Session, ballot: Ballot, vote: VoteIn) -> None:
-    item_ids = {i.code: i.id for i in vote.questionnaire.items}
-    rows = []
-    for code, value in vote.answers.items():
-        values = value if isinstance(value, list) else [value]
-        rows.extend(Answer(ballot_id=ballot.id, item_id=item_ids[code], value=str(v))
-                    for v in values)
-    session.add_all(rows)
+def _replay(session: Session, client_id: uuid.UUID, digest: str) -> VoteResult:
+    row = session.execute(
+        select(Ballot.id, Ballot.status, Ballot.flag_reason, Ballot.content_hash)
+        .where(Ballot.client_id == client_id)
+    ).one()
+    if row.content_hash != digest:
+        raise VoteConflict(client_id)
+    return VoteResult(StoredVote(row.id, client_id, row.status, row.flag_reason), created=False)
 
 
 def _authorise(session: Session, principal: Principal, unit_id: int, channel: str) -> None:
@@ -326,7 +323,7 @@ def _channel(value: Any, principal: Principal, problems: dict[str, Problem]) -> 
 
 
 def _questionnaire(session: Session, payload: Mapping[str, Any],
-                   problems: dict[str, Problem]) -> Questionnaire | None:
+                   problems: dict[str, Problem]) -> QuestionnaireVersion | None:
     code = payload.get("questionnaire", DEFAULT_QUESTIONNAIRE)
     version = payload.get("version")
     if not isinstance(code, str):
@@ -335,14 +332,11 @@ def _questionnaire(session: Session, payload: Mapping[str, Any],
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         problems["version"] = Problem("bad_integer")
         return None
-    stmt = select(Questionnaire).where(Questionnaire.code == code)
-    stmt = (stmt.where(Questionnaire.version == version) if version is not None
-            else stmt.order_by(Questionnaire.version.desc()).limit(1))
-    questionnaire = session.scalar(stmt)
-    if questionnaire is None:
+    found = questionnaire_version(session, code, version)
+    if found is None:
         problems["questionnaire"] = Problem(
             "unknown_questionnaire", {"code": code[:40], "version": version or "?"})
-    return questionnaire
+    return found
 
 
 def _optional_choice(payload: Mapping[str, Any], name: str, allowed: tuple[str, ...],

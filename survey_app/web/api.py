@@ -99,11 +99,9 @@ def votes_create() -> Response | tuple[Response, int]:
         return _problems(exc.problems)
     except votes.VoteForbidden as exc:
         return json_error(403, exc.key)
-    except votes.VoteConflict as exc:
-        response = json_error(409, "conflict")
-        response.headers["Location"] = f"/api/v1/votes/{exc.ballot.client_id}"
-        return response
-    return jsonify(votes.ballot_body(result.ballot)), 201 if result.created else 200
+    except votes.VoteConflict:
+        return json_error(409, "conflict")
+    return jsonify(result.vote.body()), 201 if result.created else 200
 
 
 @bp.get("/figures")

@@ -1,0 +1,40 @@
+# Set-up and everyday commands. Each target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app survey_app
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1/postgres
+
+.PHONY: run test test-pg test-browser lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## run: install, migrate the SQLite database, seed the demo once, serve http://127.0.0.1:5000
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## test: install test dependencies and run the suite on SQLite
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -m "not browser"
+
+## test-pg: the same suite on the local PostgreSQL (fresh databases, dropped afterwards)
+test-pg: $(VENV)/.installed
+	SURVEY_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not browser"
+
+## test-browser: pages driven in Debian's headless Chromium
+test-browser: $(VENV)/.installed
+	$(BIN)/python -m pytest -m browser
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache *.egg-info
