@@ -10,10 +10,10 @@ from flask import Flask
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build a configured app: defaults, then ``SURVEY_*`` variables, then ``config`` (tests)."""
-    from . import cli, db, errors
+    from . import cli, db, errors, ratelimit
     from .config import load_config
     from .extensions import csrf
-    from .web import api, ops
+    from .web import api, auth, ops
 
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
@@ -21,7 +21,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     errors.init_app(app)
+    ratelimit.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     cli.init_app(app)

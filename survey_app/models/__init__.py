@@ -1,5 +1,6 @@
 """Models, one module per aggregate. Importing this package registers every table on Base."""
 
+from .audit import AuditEvent
 from .ballot import Answer, Ballot, DailyTally
 from .questionnaire import Questionnaire, QuestionnaireItem
 from .unit import Counter, Unit
@@ -7,6 +8,7 @@ from .user import ApiToken, KioskDevice, UserAccount
 
 __all__ = [
     "Answer",
+    "AuditEvent",
     "ApiToken",
     "Ballot",
     "Counter",

@@ -1,0 +1,127 @@
+/*
+ * i18n.js — Vietnamese (default) and English labels for the kiosk.
+ *
+ * Elements in index.html name their text with data-i18n (textContent), data-i18n-label
+ * (aria-label and title) and data-i18n-ph (placeholder). apply() rewrites them all and updates
+ * <html lang>, so one switch changes every label, including the accessible names.
+ * Strings are stored precomposed (Unicode NFC), as DOMAIN.md §8 asks.
+ */
+
+const STRINGS = {
+  vi: {
+    'app.title': 'Đánh giá mức độ hài lòng',
+    'lang.switch': 'EN',
+    'lang.switchLabel': 'EN – Switch to English',
+    'pair.title': 'Ghép nối máy tính bảng',
+    'pair.hint': 'Nhập mã ghép nối do cán bộ quản trị cung cấp.',
+    'pair.label': 'Mã ghép nối',
+    'pair.button': 'Ghép nối',
+    'pair.busy': 'Đang ghép nối…',
+    'pair.empty': 'Vui lòng nhập mã ghép nối.',
+    'pair.network': 'Không kết nối được máy chủ. Vui lòng kiểm tra mạng và thử lại.',
+    'pair.404': 'Mã ghép nối không tồn tại.',
+    'pair.410': 'Mã ghép nối đã hết hạn.',
+    'pair.422': 'Mã ghép nối không hợp lệ hoặc đã được sử dụng.',
+    'pair.other': 'Ghép nối không thành công (mã lỗi {status}). Vui lòng thử lại.',
+    'vote.question': 'Ông/Bà có hài lòng với việc giải quyết thủ tục hành chính hôm nay không?',
+    'vote.group': 'Mức độ hài lòng',
+    'level.very_satisfied': 'Rất hài lòng',
+    'level.satisfied': 'Hài lòng',
+    'level.not_satisfied': 'Chưa hài lòng',
+    'reason.title': 'Ông/Bà chưa hài lòng về điều gì?',
+    'reason.hint': 'Chọn một hoặc nhiều lý do (không bắt buộc).',
+    'reason.group': 'Lý do chưa hài lòng',
+    'reason.waiting_time': 'Thời gian chờ đợi',
+    'reason.staff_attitude': 'Thái độ công chức',
+    'reason.procedure': 'Thủ tục, giấy tờ',
+    'reason.fees': 'Phí, lệ phí',
+    'reason.facilities': 'Cơ sở vật chất',
+    'reason.other': 'Lý do khác',
+    'reason.comment': 'Ý kiến thêm (không bắt buộc, tối đa 500 ký tự)',
+    'reason.send': 'Gửi',
+    'reason.skip': 'Bỏ qua',
+    'thanks.text': 'Cảm ơn Ông/Bà đã đánh giá!',
+    'revoked.title': 'Thiết bị đã bị thu hồi',
+    'revoked.body': 'Máy này không còn được phép gửi phiếu đánh giá. Vui lòng báo cán bộ quản trị.',
+    'revoked.kept': 'Phiếu chưa gửi vẫn được lưu trên máy: {n}. Phiếu sẽ được gửi sau khi ghép nối lại với đúng quầy này.',
+    'revoked.button': 'Ghép nối lại',
+    'status.online': 'Trực tuyến',
+    'status.offline': 'Ngoại tuyến',
+    'status.queued': '{n} phiếu chờ gửi',
+    'status.held': '{n} phiếu của quầy khác đang giữ lại',
+    'status.pending': '{n} phiếu đang chờ lý do',
+    'status.rejected': '{n} phiếu bị máy chủ từ chối (vẫn lưu trên máy)',
+    'status.allSent': 'Đã gửi hết phiếu',
+  },
+  en: {
+    'app.title': 'Satisfaction survey',
+    'lang.switch': 'VI',
+    'lang.switchLabel': 'VI – Chuyển sang tiếng Việt',
+    'pair.title': 'Pair this tablet',
+    'pair.hint': 'Enter the pairing code given by the administrator.',
+    'pair.label': 'Pairing code',
+    'pair.button': 'Pair',
+    'pair.busy': 'Pairing…',
+    'pair.empty': 'Please enter the pairing code.',
+    'pair.network': 'Cannot reach the server. Please check the network and try again.',
+    'pair.404': 'Unknown pairing code.',
+    'pair.410': 'This pairing code has expired.',
+    'pair.422': 'This pairing code is invalid or has already been used.',
+    'pair.other': 'Pairing failed (error {status}). Please try again.',
+    'vote.question': 'Are you satisfied with how your administrative procedure was handled today?',
+    'vote.group': 'Satisfaction level',
+    'level.very_satisfied': 'Very satisfied',
+    'level.satisfied': 'Satisfied',
+    'level.not_satisfied': 'Not satisfied',
+    'reason.title': 'What were you not satisfied with?',
+    'reason.hint': 'Choose one or more reasons (optional).',
+    'reason.group': 'Reasons',
+    'reason.waiting_time': 'Waiting time',
+    'reason.staff_attitude': 'Staff attitude',
+    'reason.procedure': 'Procedure and paperwork',
+    'reason.fees': 'Fees',
+    'reason.facilities': 'Facilities',
+    'reason.other': 'Other',
+    'reason.comment': 'Other comments (optional, up to 500 characters)',
+    'reason.send': 'Send',
+    'reason.skip': 'Skip',
+    'thanks.text': 'Thank you for your feedback!',
+    'revoked.title': 'This device has been revoked',
+    'revoked.body': 'This tablet may no longer send votes. Please tell the administrator.',
+    'revoked.kept': 'Votes not yet sent are kept on this tablet: {n}. They will be sent after pairing again with this same counter.',
+    'revoked.button': 'Pair again',
+    'status.online': 'Online',
+    'status.offline': 'Offline',
+    'status.queued': '{n} votes waiting to be sent',
+    'status.held': '{n} votes of another counter held back',
+    'status.pending': '{n} votes waiting for reasons',
+    'status.rejected': '{n} votes rejected by the server (kept on the tablet)',
+    'status.allSent': 'All votes sent',
+  },
+};
+
+let current = 'vi';
+
+export function lang() {
+  return current;
+}
+
+/** Translate one key, filling {name} placeholders from vars. */
+export function t(key, vars) {
+  const text = STRINGS[current][key] ?? STRINGS.vi[key] ?? key;
+  return vars ? text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m)) : text;
+}
+
+/** Switch language and relabel the whole document. */
+export function apply(code, root = document) {
+  current = code === 'en' ? 'en' : 'vi';
+  document.documentElement.lang = current;
+  document.title = t('app.title');
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-label]')) {
+    const text = t(el.dataset.i18nLabel);
+    el.setAttribute('aria-label', text);
+    el.title = text;
+  }
+  for (const el of root.querySelectorAll('[data-i18n-ph]')) el.placeholder = t(el.dataset.i18nPh);
+}
