@@ -94,6 +94,9 @@ class VoteIn:
     dossier_hash: str | None = None
     device_id: int | None = None
     user_id: int | None = None
+    #: Set by a channel's own integrity check (a kiosk burst, a rate limit, a honeypot) before
+    #: storing; the vote is then stored flagged with this reason, never dropped.
+    flag: str | None = None
     #: The canonical content a replay must match.
     content: dict[str, Any] = field(default_factory=dict)
 
@@ -193,7 +196,8 @@ def record_vote(
     digest = fingerprint(vote.content)
     counted = counted_time(vote.answered_at, received_at, skew=policy.clock_skew,
                            max_age=policy.max_age)
-    status = "flagged" if counted.flag else "valid"
+    flag = vote.flag or counted.flag
+    status = "flagged" if flag else "valid"
     level = vote.questionnaire.definition.level_of(vote.answers)
     local_day = local_date(counted.at, policy.timezone)
     table = Ballot.__table__
@@ -203,7 +207,7 @@ def record_vote(
             client_id=vote.client_id, unit_id=vote.unit_id, counter_id=vote.counter_id,
             channel=vote.channel, questionnaire_id=vote.questionnaire.id,
             answered_at=vote.answered_at, received_at=received_at, counted_at=counted.at,
-            local_day=local_day, level=level, status=status, flag_reason=counted.flag,
+            local_day=local_day, level=level, status=status, flag_reason=flag,
             respondent_group=vote.respondent_group, procedure_field=vote.procedure_field,
             procedure_code=vote.procedure_code, dossier_hash=vote.dossier_hash,
             device_id=vote.device_id, submitted_by_id=vote.user_id, content_hash=digest,
@@ -225,7 +229,7 @@ def record_vote(
     if level is not None:
         bump_tally(session, unit_id=vote.unit_id, day=local_day, channel=vote.channel,
                    status=status, level=level)
-    stored = StoredVote(ballot_id, vote.client_id, status, counted.flag)
+    stored = StoredVote(ballot_id, vote.client_id, status, flag)
     return VoteResult(stored, created=True)
 
 
