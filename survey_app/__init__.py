@@ -13,11 +13,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import cli, db, errors, ratelimit
     from .config import load_config
     from .extensions import csrf
-    from .web import api, auth, ops
+    from .web import api, auth, ops, public
 
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
+    # Citizen pages must stay small on slow 3G: drop template indentation from the HTML.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     db.init_app(app)
     csrf.init_app(app)
     errors.init_app(app)
@@ -26,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(public.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     cli.init_app(app)
     return app

@@ -6,16 +6,19 @@ import sys
 from pathlib import Path
 
 import click
+import yaml
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .db import get_db
-from .services import accounts, tallies, units
+from .services import accounts, questionnaires, tallies, units
 from .services.units import RowErrors
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+#: Questionnaire definitions shipped with the service (loaded by ``demo``).
+DEFINITIONS = Path(__file__).resolve().parent / "definitions"
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -209,6 +212,11 @@ def demo(days: int, seed: int, per_counter_day: float, if_empty: bool) -> None:
         if if_empty and session.scalar(select(func.count()).select_from(Unit)):
             click.echo("The database already has units; demo not seeded.")
             return
+        for path in sorted(DEFINITIONS.glob("*.yaml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            outcome = questionnaires.load_questionnaire(session, data)
+            click.echo(f"{outcome.questionnaire.code} v{outcome.questionnaire.version}: "
+                       f"{outcome.action}")
         try:
             summary = seed_demo(session, days=days, seed=seed, per_counter_day=per_counter_day,
                                 secret_key=current_app.config["SECRET_KEY"],
@@ -223,3 +231,6 @@ def init_app(app: Flask) -> None:
     for group in (db_group, units_group, kiosk_group, users_group, tokens_group, tallies_group):
         app.cli.add_command(group)
     app.cli.add_command(demo)
+    from .cli_questionnaires import group as questionnaires_group
+
+    app.cli.add_command(questionnaires_group)

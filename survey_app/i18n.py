@@ -7,10 +7,17 @@ from flask import request
 LANGUAGES = ("vi", "en")
 
 
-def current_language() -> str:
-    """``?lang=`` wins, then a ``lang`` cookie, then Accept-Language; Vietnamese by default."""
+def current_language(*, negotiate: bool = True) -> str:
+    """``?lang=`` wins, then a ``lang`` cookie, then (with ``negotiate``) Accept-Language;
+    Vietnamese by default.
+
+    Citizen pages do not negotiate: a phone set to English still shows the Vietnamese ballot
+    first, with a visible switch.
+    """
     for candidate in (request.args.get("lang"), request.cookies.get("lang")):
         if candidate in LANGUAGES:
             return candidate
+    if not negotiate:
+        return "vi"
     best = request.accept_languages.best_match(LANGUAGES)
     return best if best in LANGUAGES else "vi"

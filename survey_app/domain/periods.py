@@ -88,19 +88,20 @@ def counted_time(
     received_at: datetime,
     *,
     skew: timedelta = timedelta(minutes=5),
-    max_age: timedelta = timedelta(days=30),
+    max_age: timedelta | None = timedelta(days=30),
 ) -> CountedTime:
     """The time a vote counts at: the answer time, bounded by receipt and a maximum age.
 
     An answer time later than receipt (beyond clock skew) counts at receipt and is flagged
     ``clock_ahead``; one older than ``max_age`` counts at the oldest plausible moment and is
     flagged ``clock_too_old``. A small skew forward is silently bounded to receipt.
+    ``max_age=None`` puts no lower bound (paper ballots are keyed in weeks after the survey).
     """
     if answered_at > received_at + skew:
         return CountedTime(received_at, "clock_ahead")
     if answered_at > received_at:
         return CountedTime(received_at, None)
-    if answered_at < received_at - max_age:
+    if max_age is not None and answered_at < received_at - max_age:
         return CountedTime(received_at - max_age, "clock_too_old")
     return CountedTime(answered_at, None)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from .vocab import LEVELS
@@ -88,12 +89,33 @@ class Item:
 
 
 @dataclass(frozen=True, slots=True)
+class Section:
+    code: str
+    title: Mapping[str, str] | None
+    #: Element of a five-element form this section's items belong to, if any.
+    element: str | None
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    """A group of items scored together (tiếp cận, thủ tục, công chức, kết quả, phản ánh)."""
+
+    code: str
+    label: Mapping[str, str]
+    weight: Fraction = Fraction(1)
+
+
+@dataclass(frozen=True, slots=True)
 class Definition:
     code: str
     version: int
     title: Mapping[str, str]
     items: tuple[Item, ...]
     channels: frozenset[str]
+    intro: Mapping[str, str] | None = None
+    sections: tuple[Section, ...] = ()
+    elements: tuple[Element, ...] = ()
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def item(self, code: str) -> Item | None:
@@ -110,6 +132,16 @@ class Definition:
             return None
         return item.scale.level_of(str(answers[item.code]))
 
+    def visible_items(self, answers: Mapping[str, Any]) -> tuple[Item, ...]:
+        """Items whose conditions hold for ``answers`` (what a form shows after them)."""
+        return tuple(i for i in self.items if i.when is None or i.when.holds(answers))
+
+    def entry_keys(self, item: Item) -> dict[str, str]:
+        """Keyboard keys for paper entry: '1', '2', … in the scale's printed order."""
+        if item.scale is None:
+            return {}
+        return {str(n): o.value for n, o in enumerate(item.scale.options, start=1)}
+
 
 def _text(value: Any, key: str, problems: list[tuple[str, str]]) -> dict[str, str]:
     """A label: either a plain Vietnamese string or {vi: ..., en: ...}."""
@@ -121,31 +153,88 @@ def _text(value: Any, key: str, problems: list[tuple[str, str]]) -> dict[str, st
     return {"vi": ""}
 
 
+TOP_LEVEL_KEYS = frozenset({"code", "version", "title", "intro", "channels", "scales",
+                            "elements", "sections"})
+SCALE_SIZES = {"three_level": 3, "five_level": 5, "yes_no": 2}
+
+
 def parse_definition(data: Mapping[str, Any]) -> Definition:
     """Build a :class:`Definition` from loaded YAML/JSON, naming every problem's key."""
+    from .vocab import CHANNELS
+
     problems: list[tuple[str, str]] = []
     if not isinstance(data, Mapping):
         raise DefinitionError([("(top)", "must be a mapping")])
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            allowed = ", ".join(sorted(TOP_LEVEL_KEYS))
+            problems.append((str(key), f"unknown key; allowed: {allowed}"))
     code = data.get("code")
-    if not isinstance(code, str) or not code.strip():
-        problems.append(("code", "is required and must be text"))
+    if not isinstance(code, str) or not code.strip() or len(code) > 40:
+        problems.append(("code", "is required: text of at most 40 characters"))
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         problems.append(("version", "must be a whole number of at least 1"))
     title = _text(data.get("title"), "title", problems)
-    channels = data.get("channels", [])
-    from .vocab import CHANNELS
-
-    if not isinstance(channels, list) or not all(c in CHANNELS for c in channels):
-        problems.append(("channels", f"must be a list drawn from {', '.join(CHANNELS)}"))
+    intro = _text(data["intro"], "intro", problems) if "intro" in data else None
+    channels = data.get("channels")
+    if not isinstance(channels, list) or not channels or not all(c in CHANNELS for c in channels):
+        problems.append(("channels", f"must be a non-empty list drawn from {', '.join(CHANNELS)}"))
         channels = []
 
+    scales = _parse_scales(data.get("scales", {}), problems)
+    elements = _parse_elements(data.get("elements", {}), problems)
+
+    items: list[Item] = []
+    sections: list[Section] = []
+    raw_sections = data.get("sections")
+    if not isinstance(raw_sections, list) or not raw_sections:
+        problems.append(("sections", "must be a non-empty list"))
+        raw_sections = []
+    for si, sdef in enumerate(raw_sections):
+        skey = f"sections[{si}]"
+        if not isinstance(sdef, Mapping) or not isinstance(sdef.get("items"), list):
+            problems.append((f"{skey}.items", "must be a list"))
+            continue
+        element = sdef.get("element")
+        if element is not None and element not in {e.code for e in elements}:
+            problems.append((f"{skey}.element", f"{element!r} is not declared under 'elements'"))
+        stitle = _text(sdef["title"], f"{skey}.title", problems) if "title" in sdef else None
+        section_items = [_parse_item(idef, f"{skey}.items[{ii}]", sdef, scales, problems)
+                         for ii, idef in enumerate(sdef["items"])]
+        items.extend(section_items)
+        sections.append(Section(str(sdef.get("code") or f"s{si + 1}"), stitle, element,
+                                tuple(section_items)))
+
+    seen: set[str] = set()
+    for item in items:
+        if item.code in seen:
+            problems.append((f"items.{item.code}", "item codes must be unique"))
+        seen.add(item.code)
+    for n, item in enumerate(items):
+        if item.when and item.when.item not in {i.code for i in items[:n]}:
+            problems.append((f"items.{item.code}.when.item",
+                             f"{item.when.item!r} is not an earlier item"))
+    if sum(1 for i in items if i.overall) > 1:
+        problems.append(("items", "at most one item may be the overall vote"))
+    for element in elements:
+        if not any(i.element == element.code for i in items):
+            problems.append((f"elements.{element.code}", "no section uses this element"))
+    if problems:
+        raise DefinitionError(problems)
+    return Definition(
+        code=str(code), version=int(version),  # type: ignore[arg-type]
+        title=title, items=tuple(items), channels=frozenset(channels), intro=intro,
+        sections=tuple(sections), elements=tuple(elements), raw=dict(data),
+    )
+
+
+def _parse_scales(raw: Any, problems: list[tuple[str, str]]) -> dict[str, Scale]:
     scales: dict[str, Scale] = {}
-    raw_scales = data.get("scales", {})
-    if not isinstance(raw_scales, Mapping):
+    if not isinstance(raw, Mapping):
         problems.append(("scales", "must be a mapping of scale code to scale"))
-        raw_scales = {}
-    for scode, sdef in raw_scales.items():
+        return scales
+    for scode, sdef in raw.items():
         key = f"scales.{scode}"
         if not isinstance(sdef, Mapping) or not isinstance(sdef.get("options"), list):
             problems.append((key, "needs a list of options"))
@@ -168,36 +257,26 @@ def parse_definition(data: Mapping[str, Any]) -> Definition:
         if not set(satisfied) <= set(values):
             problems.append((f"{key}.satisfied", "names values the scale does not have"))
         scales[str(scode)] = Scale(str(scode), tuple(options), frozenset(satisfied))
+    return scales
 
-    items: list[Item] = []
-    sections = data.get("sections")
-    if not isinstance(sections, list) or not sections:
-        problems.append(("sections", "must be a non-empty list"))
-        sections = []
-    for si, sdef in enumerate(sections):
-        skey = f"sections[{si}]"
-        if not isinstance(sdef, Mapping) or not isinstance(sdef.get("items"), list):
-            problems.append((f"{skey}.items", "must be a list"))
+
+def _parse_elements(raw: Any, problems: list[tuple[str, str]]) -> list[Element]:
+    if not isinstance(raw, Mapping):
+        problems.append(("elements", "must be a mapping of element code to {label, weight}"))
+        return []
+    elements = []
+    for ecode, edef in raw.items():
+        key = f"elements.{ecode}"
+        if not isinstance(edef, Mapping):
+            problems.append((key, "must be a mapping with a label"))
             continue
-        for ii, idef in enumerate(sdef["items"]):
-            items.append(_parse_item(idef, f"{skey}.items[{ii}]", sdef, scales, problems))
-
-    seen: set[str] = set()
-    for item in items:
-        if item.code in seen:
-            problems.append((f"items.{item.code}", "item codes must be unique"))
-        seen.add(item.code)
-    for item in items:
-        if item.when and item.when.item not in seen:
-            problems.append((f"items.{item.code}.when.item", f"no item {item.when.item!r}"))
-    if sum(1 for i in items if i.overall) > 1:
-        problems.append(("items", "at most one item may be the overall vote"))
-    if problems:
-        raise DefinitionError(problems)
-    return Definition(
-        code=str(code), version=int(version),  # type: ignore[arg-type]
-        title=title, items=tuple(items), channels=frozenset(channels), raw=dict(data),
-    )
+        weight = edef.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+            problems.append((f"{key}.weight", "must be a positive number"))
+            weight = 1
+        label = _text(edef.get("label"), f"{key}.label", problems)
+        elements.append(Element(str(ecode), label, Fraction(str(weight))))
+    return elements
 
 
 def _parse_item(
@@ -223,14 +302,24 @@ def _parse_item(
         scale = scales.get(str(sname)) if sname is not None else None
         if scale is None:
             problems.append((f"{key}.scale", f"names no scale defined under 'scales' ({sname!r})"))
+        elif kind in SCALE_SIZES and len(scale.options) != SCALE_SIZES[str(kind)]:
+            problems.append((f"{key}.scale", f"a {kind} item needs a scale of "
+                                             f"{SCALE_SIZES[str(kind)]} options"))
     when = None
     if "when" in idef:
         wdef = idef["when"]
-        if not isinstance(wdef, Mapping) or "item" not in wdef or "in" not in wdef:
+        if not isinstance(wdef, Mapping) or "item" not in wdef \
+                or not isinstance(wdef.get("in"), list):
             problems.append((f"{key}.when", "needs 'item' and 'in' (a list of values)"))
         else:
             when = Condition(str(wdef["item"]), frozenset(str(v) for v in wdef["in"]))
     max_length = idef.get("max_length", TEXT_LIMITS.get(str(kind)))
+    if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int)
+                                   or not 1 <= max_length <= 10_000):
+        problems.append((f"{key}.max_length", "must be a whole number from 1 to 10000"))
+        max_length = None
+    if not isinstance(idef.get("required", False), bool):
+        problems.append((f"{key}.required", "must be true or false"))
     return Item(
         code=code,
         kind=str(kind),

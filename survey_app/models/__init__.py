@@ -2,7 +2,12 @@
 
 from .audit import AuditEvent
 from .ballot import Answer, Ballot, DailyTally
-from .questionnaire import Questionnaire, QuestionnaireItem
+from .questionnaire import (
+    ItemEquivalence,
+    Questionnaire,
+    QuestionnaireAssignment,
+    QuestionnaireItem,
+)
 from .unit import Counter, Unit
 from .user import ApiToken, KioskDevice, UserAccount
 
@@ -13,8 +18,10 @@ __all__ = [
     "Ballot",
     "Counter",
     "DailyTally",
+    "ItemEquivalence",
     "KioskDevice",
     "Questionnaire",
+    "QuestionnaireAssignment",
     "QuestionnaireItem",
     "Unit",
     "UserAccount",

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Answer, Ballot, Counter, Questionnaire, Unit
 from .accounts import create_api_token, create_user, register_kiosk
+from .questionnaires import assign_questionnaire
 from .security import fingerprint
 from .tallies import rebuild_tallies
 
@@ -121,6 +122,9 @@ def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
             batch = []
     n_votes += _insert_ballots(session, batch)
     _insert_answers(session, item_ids, reasons_by_client)
+    sipas = session.scalar(select(Questionnaire).where(Questionnaire.code == "SIPAS-5E"))
+    if sipas is not None:  # the web link of every unit asks the five-element form
+        assign_questionnaire(session, units["DN"], "web", sipas, start)
     cells = rebuild_tallies(session)
     return [
         f"Demo seeded: {len(units)} units, {sum(map(len, counters.values()))} counters, "

@@ -22,8 +22,8 @@ from ..db import insert_for
 from ..domain.periods import counted_time, local_date
 from ..domain.questionnaire import Problem, validate_answers
 from ..domain.vocab import CHANNELS, RESPONDENT_GROUPS
-from ..models import Answer, Ballot, KioskDevice, UserAccount
-from .questionnaires import QuestionnaireVersion, questionnaire_version
+from ..models import Answer, Ballot, Counter, KioskDevice, Unit, UserAccount
+from .questionnaires import QuestionnaireVersion, assigned_questionnaire, questionnaire_version
 from .security import fingerprint, keyed_hash
 from .tallies import bump_tally
 from .units import counter_by_code, in_subtree, unit_by_code
@@ -61,10 +61,30 @@ class VoteConflict(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is submitting: a registered kiosk device or a user (through an API token)."""
+    """Who is submitting, and what that pins down.
+
+    A kiosk device pins its unit, counter and the ``kiosk`` channel. A public form (web link,
+    QR poster, receipt code) pins the unit, counter and channel it was opened for. A user (API
+    token) pins nothing: the submission names unit and channel, and the role decides.
+    """
 
     device: KioskDevice | None = None
     user: UserAccount | None = None
+    unit: Unit | None = None
+    counter: Counter | None = None
+    channel: str | None = None
+
+    @classmethod
+    def for_device(cls, device: KioskDevice) -> Principal:
+        return cls(device=device, unit=device.unit, counter=device.counter, channel="kiosk")
+
+    @classmethod
+    def for_public(cls, unit: Unit, channel: str, counter: Counter | None = None) -> Principal:
+        return cls(unit=unit, counter=counter, channel=channel)
+
+    @property
+    def pinned(self) -> bool:
+        return self.channel is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +159,8 @@ def parse_vote(
     answered_at = _timestamp(payload.get("answered_at"), problems)
     unit, counter = _unit_and_counter(session, payload, principal, problems)
     channel = _channel(payload.get("channel"), principal, problems)
-    questionnaire = _questionnaire(session, payload, problems)
+    questionnaire = _questionnaire(session, payload, problems, unit.id if unit else None,
+                                   channel, policy)
     definition = questionnaire.definition if questionnaire else None
     if definition is not None and channel is not None and channel not in definition.channels:
         problems["channel"] = Problem("channel_not_allowed", {"channel": channel})
@@ -161,6 +182,11 @@ def parse_vote(
     dossier = _optional_text(payload, "dossier", 100, problems)
     if problems:
         raise VoteInvalid(problems)
+    # Respondent fields asked on the form itself fill the ballot's context columns.
+    if context["respondent_group"] is None and answers.get("respondent_group") in RESPONDENT_GROUPS:
+        context["respondent_group"] = answers["respondent_group"]
+    if context["procedure_field"] is None and isinstance(answers.get("procedure_field"), str):
+        context["procedure_field"] = answers["procedure_field"][:80]
     assert client_id and answered_at and unit and channel and questionnaire
 
     _authorise(session, principal, unit.id, channel)
@@ -194,8 +220,9 @@ def record_vote(
     :class:`VoteConflict` when that row has different content.
     """
     digest = fingerprint(vote.content)
+    # Paper ballots are keyed in long after they were filled in; their date is not a clock.
     counted = counted_time(vote.answered_at, received_at, skew=policy.clock_skew,
-                           max_age=policy.max_age)
+                           max_age=None if vote.channel == "paper" else policy.max_age)
     flag = vote.flag or counted.flag
     status = "flagged" if flag else "valid"
     level = vote.questionnaire.definition.level_of(vote.answers)
@@ -244,8 +271,8 @@ def _replay(session: Session, client_id: uuid.UUID, digest: str) -> VoteResult:
 
 
 def _authorise(session: Session, principal: Principal, unit_id: int, channel: str) -> None:
-    if principal.device is not None:
-        return  # unit, counter and channel were already pinned to the device
+    if principal.pinned:
+        return  # unit, counter and channel were pinned by the device or the public link
     user = principal.user
     if user is None or channel == "kiosk":
         raise VoteForbidden("forbidden")
@@ -288,16 +315,16 @@ def _timestamp(value: Any, problems: dict[str, Problem]) -> datetime | None:
 
 
 def _unit_and_counter(session: Session, payload: Mapping[str, Any], principal: Principal,
-                      problems: dict[str, Problem]):  # type: ignore[no-untyped-def]
+                      problems: dict[str, Problem]) -> tuple[Unit | None, Counter | None]:
     unit_code, counter_code = payload.get("unit"), payload.get("counter")
-    device = principal.device
-    if device is not None:
-        if unit_code is not None and unit_code != device.unit.code:
+    if principal.pinned:
+        assert principal.unit is not None
+        if unit_code is not None and unit_code != principal.unit.code:
             raise VoteForbidden("kiosk_other_unit")
-        device_counter = device.counter.code if device.counter else None
-        if counter_code is not None and counter_code != device_counter:
+        pinned_counter = principal.counter.code if principal.counter else None
+        if counter_code is not None and counter_code != pinned_counter:
             raise VoteForbidden("kiosk_other_unit")
-        return device.unit, device.counter
+        return principal.unit, principal.counter
     if unit_code is None:
         problems["unit"] = Problem("required")
         return None, None
@@ -314,10 +341,10 @@ def _unit_and_counter(session: Session, payload: Mapping[str, Any], principal: P
 
 
 def _channel(value: Any, principal: Principal, problems: dict[str, Problem]) -> str | None:
-    if principal.device is not None:
-        if value is not None and value != "kiosk":
+    if principal.pinned:
+        if value is not None and value != principal.channel:
             raise VoteForbidden("forbidden")
-        return "kiosk"
+        return principal.channel
     if value is None:
         return "paper"
     if value not in CHANNELS:
@@ -326,16 +353,25 @@ def _channel(value: Any, principal: Principal, problems: dict[str, Problem]) -> 
     return str(value)
 
 
-def _questionnaire(session: Session, payload: Mapping[str, Any],
-                   problems: dict[str, Problem]) -> QuestionnaireVersion | None:
-    code = payload.get("questionnaire", DEFAULT_QUESTIONNAIRE)
+def _questionnaire(session: Session, payload: Mapping[str, Any], problems: dict[str, Problem],
+                   unit_id: int | None, channel: str | None,
+                   policy: VotePolicy) -> QuestionnaireVersion | None:
+    """The version named in the submission; else the one assigned to the unit and channel
+    today; else the latest counter ballot."""
+    code = payload.get("questionnaire")
     version = payload.get("version")
-    if not isinstance(code, str):
+    if code is not None and not isinstance(code, str):
         problems["questionnaire"] = Problem("must_be_text")
         return None
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         problems["version"] = Problem("bad_integer")
         return None
+    if code is None and version is None and unit_id is not None and channel is not None:
+        today = datetime.now(policy.timezone).date()
+        assigned = assigned_questionnaire(session, unit_id, channel, today)
+        if assigned is not None:
+            return assigned
+    code = code or DEFAULT_QUESTIONNAIRE
     found = questionnaire_version(session, code, version)
     if found is None:
         problems["questionnaire"] = Problem(

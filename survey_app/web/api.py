@@ -21,6 +21,7 @@ from ..messages import message
 from ..models import Unit
 from ..services import accounts, votes
 from ..services.figures import unit_figures
+from ..services.item_figures import item_figures
 from ..services.security import API_TOKEN_PREFIX, DEVICE_TOKEN_PREFIX
 from ..services.units import in_subtree, unit_by_code
 from .openapi import openapi_document
@@ -43,7 +44,7 @@ def _principal() -> votes.Principal | None:
     session = get_session()
     if token.startswith(DEVICE_TOKEN_PREFIX):
         device = accounts.device_for_token(session, token)
-        return votes.Principal(device=device) if device else None
+        return votes.Principal.for_device(device) if device else None
     if token.startswith(API_TOKEN_PREFIX):
         user = accounts.user_for_token(session, token)
         return votes.Principal(user=user) if user else None
@@ -142,6 +143,73 @@ def figures_show() -> Response | tuple[Response, int]:
     figures = unit_figures(session, unit, Period(start, end), min_n=current_app.config["MIN_N"],
                            channel=channel, subtree=subtree_arg == "1")
     return jsonify(figures.as_json())
+
+
+@bp.get("/figures/items")
+@authenticated
+def figures_items() -> Response | tuple[Response, int]:
+    """Per item, per element and overall figures of a longer form, per version."""
+    parsed = _unit_period_args({"questionnaire", "version"})
+    if isinstance(parsed, Response):
+        return parsed
+    unit, period, subtree, problems = parsed
+    code = request.args.get("questionnaire")
+    if not code:
+        problems["questionnaire"] = Problem("required")
+    version_arg = request.args.get("version")
+    version = int(version_arg) if version_arg and version_arg.isdigit() else None
+    if version_arg is not None and version is None:
+        problems["version"] = Problem("bad_integer")
+    if problems:
+        return _problems(problems)
+    assert code is not None
+    results = item_figures(get_session(), code, unit, period, subtree=subtree, version=version)
+    if not results:
+        return _problems({"questionnaire": Problem(
+            "unknown_questionnaire", {"code": code[:40], "version": version or "?"})}, 404)
+    lang = current_language()
+    return jsonify({
+        "unit": unit.code, "from": period.start.isoformat(), "to": period.end.isoformat(),
+        "subtree": subtree, "questionnaire": code, "rule": "share3-v1",
+        "versions": [r.as_json(lang) for r in results],
+    })
+
+
+def _unit_period_args(extra: set[str]
+                      ) -> Response | tuple[Unit, Period, bool, dict[str, Problem]]:
+    """Parse ``unit``, ``from``, ``to``, ``subtree`` and check the caller may read the unit.
+
+    Returns an error response, or the unit, period, subtree flag and a dict that the caller
+    adds its own parameters' problems to. Any parameter not in the common set or ``extra`` is
+    refused.
+    """
+    args = request.args
+    problems: dict[str, Problem] = {}
+    for name in args:
+        if name not in {"unit", "from", "to", "subtree", "lang"} | extra:
+            problems[name] = Problem("unknown_field")
+    start = _date_arg("from", problems)
+    end = _date_arg("to", problems)
+    subtree_arg = args.get("subtree", "0")
+    if subtree_arg not in ("0", "1"):
+        problems["subtree"] = Problem("bad_flag")
+    code = args.get("unit")
+    if not code:
+        problems["unit"] = Problem("required")
+    if start and end:
+        if end < start:
+            problems["to"] = Problem("date_order")
+        elif (end - start).days >= MAX_RANGE_DAYS:
+            problems["to"] = Problem("range_too_long", {"max": MAX_RANGE_DAYS})
+    if problems:
+        return _problems(problems)
+    unit = unit_by_code(get_session(), code or "")
+    if unit is None:
+        return _problems({"unit": Problem("unknown_unit", {"code": (code or "")[:40]})}, 404)
+    if not _may_read(unit):
+        return json_error(403, "forbidden_unit")
+    assert start and end
+    return unit, Period(start, end), subtree_arg == "1", problems
 
 
 def _may_read(unit: Unit) -> bool:

@@ -118,6 +118,44 @@ def openapi_document() -> dict[str, Any]:
                         "flagged": {"type": "integer", "minimum": 0},
                     },
                 },
+                "ItemFigures": {
+                    "type": "object",
+                    "required": ["unit", "from", "to", "questionnaire", "versions"],
+                    "properties": {
+                        "unit": {"type": "string"}, "questionnaire": {"type": "string"},
+                        "from": {"type": "string", "format": "date"},
+                        "to": {"type": "string", "format": "date"},
+                        "subtree": {"type": "boolean"}, "rule": {"const": "share3-v1"},
+                        "versions": {"type": "array", "items": {
+                            "type": "object",
+                            "required": ["version", "ballots", "items", "elements", "overall"],
+                            "properties": {
+                                "version": {"type": "integer"},
+                                "ballots": {"type": "integer"},
+                                "merged_from": {"type": "array", "items": {"type": "integer"}},
+                                "items": {"type": "array", "items": {
+                                    "type": "object",
+                                    "required": ["item", "n", "satisfied", "share"],
+                                    "properties": {
+                                        "item": {"type": "string"},
+                                        "label": {"type": "string"},
+                                        "element": {"type": ["string", "null"]},
+                                        "n": {"type": "integer"},
+                                        "satisfied": {"type": "integer"},
+                                        "counts": {"type": "object"},
+                                        "share": PERCENT,
+                                        "interval95": {"type": ["object", "null"]},
+                                    }}},
+                                "elements": {"type": "array", "items": {
+                                    "type": "object", "required": ["element", "share"],
+                                    "properties": {"element": {"type": "string"},
+                                                   "label": {"type": "string"},
+                                                   "share": PERCENT,
+                                                   "items": {"type": "array"}}}},
+                                "overall": PERCENT,
+                            }}},
+                    },
+                },
                 "UnitNode": {
                     "type": "object", "required": ["code", "name", "kind", "children"],
                     "properties": {
@@ -170,6 +208,34 @@ def openapi_document() -> dict[str, Any]:
                         "401": _error("missing, unknown or revoked token"),
                         "403": _error("the unit is outside the token's scope"),
                         "404": _error("no such unit", with_fields=True),
+                        "422": _error("invalid parameters", with_fields=True),
+                    },
+                },
+            },
+            "/api/v1/figures/items": {
+                "get": {
+                    "operationId": "figures_items",
+                    "summary": "Per item, per element and overall figures of a questionnaire, "
+                               "per version",
+                    "security": [{"bearer": []}],
+                    "parameters": [
+                        {"name": "unit", "in": "query", "required": True,
+                         "schema": {"type": "string"}},
+                        {"name": "from", "in": "query", "required": True,
+                         "schema": {"type": "string", "format": "date"}},
+                        {"name": "to", "in": "query", "required": True,
+                         "schema": {"type": "string", "format": "date"}},
+                        {"name": "questionnaire", "in": "query", "required": True,
+                         "schema": {"type": "string"}},
+                        {"name": "version", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "subtree", "in": "query", "schema": {"enum": ["0", "1"]}},
+                        {"name": "lang", "in": "query", "schema": {"enum": ["vi", "en"]}},
+                    ],
+                    "responses": {
+                        "200": _json("ItemFigures", "figures per version"),
+                        "401": _error("missing, unknown or revoked token"),
+                        "403": _error("the unit is outside the token's scope"),
+                        "404": _error("no such unit or questionnaire", with_fields=True),
                         "422": _error("invalid parameters", with_fields=True),
                     },
                 },

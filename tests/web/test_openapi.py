@@ -68,6 +68,12 @@ def test_responses_validate_against_the_document(client, world):
         ("/api/v1/figures", "get", client.get("/api/v1/figures?unit=HC",
                                               headers=world.auth(world.admin_token))),
         ("/api/v1/units", "get", client.get("/api/v1/units")),
+        ("/api/v1/figures/items", "get", client.get(
+            "/api/v1/figures/items?unit=HC&from=2026-01-01&to=2026-12-31"
+            "&questionnaire=KIOSK-3L", headers=world.auth(world.admin_token))),
+        ("/api/v1/figures/items", "get", client.get(
+            "/api/v1/figures/items?unit=HC&from=2026-01-01&to=2026-12-31",
+            headers=world.auth(world.admin_token))),
     ]
     seen = set()
     for path, method, response in cases:
