@@ -90,6 +90,8 @@ def units_add_counter(unit_code: str, code: str, name: str) -> None:
         if unit is None:
             _fail(f"no unit with code {unit_code!r}")
         assert unit is not None
+        if not units.CODE_PATTERN.fullmatch(code):
+            _fail("counter code must be 1-40 letters, digits, '-' or '_'")
         if units.counter_by_code(session, unit, code) is not None:
             _fail(f"unit {unit_code} already has a counter {code!r}")
         session.add(Counter(unit=unit, code=code, name=name))
@@ -234,3 +236,6 @@ def init_app(app: Flask) -> None:
     from .cli_questionnaires import group as questionnaires_group
 
     app.cli.add_command(questionnaires_group)
+    from .cli_qr import group as qr_group
+
+    app.cli.add_command(qr_group)

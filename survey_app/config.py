@@ -34,6 +34,17 @@ class DefaultConfig:
     #: An answer time older than this before receipt is flagged and bounded (days). An offline
     #: kiosk may upload a week later; a month is implausible.
     MAX_ANSWER_AGE_DAYS = 30
+    #: Public address of the service as printed in QR codes, e.g. https://danhgia.danang.gov.vn
+    #: (default: the address the request came in on; commands need it or --base-url).
+    PUBLIC_URL: str | None = None
+    #: Counter-poster and web votes per window before further ones are stored flagged: per
+    #: browser (signed cookie) and per keyed hash of the network address (an office behind one
+    #: NAT address must not be silenced, so that limit is high).
+    QR_LIMIT_BROWSER = 3
+    QR_LIMIT_ADDRESS = 120
+    QR_LIMIT_WINDOW_SECONDS = 3600
+    #: Validity of a receipt code when the caller does not say.
+    RECEIPT_DAYS = 30
     #: Largest request body accepted (bytes). A vote is well under 4 KiB.
     MAX_CONTENT_LENGTH = 256 * 1024
 

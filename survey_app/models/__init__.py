@@ -8,6 +8,7 @@ from .questionnaire import (
     QuestionnaireAssignment,
     QuestionnaireItem,
 )
+from .receipt import ReceiptToken
 from .unit import Counter, Unit
 from .user import ApiToken, KioskDevice, UserAccount
 
@@ -23,6 +24,7 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireAssignment",
     "QuestionnaireItem",
+    "ReceiptToken",
     "Unit",
     "UserAccount",
 ]

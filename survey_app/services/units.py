@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select
@@ -13,6 +14,8 @@ from ..domain.vocab import UNIT_KINDS
 from ..models import Counter, Unit
 
 UNIT_CSV_HEADER = ("code", "name", "kind", "parent_code")
+#: Unit and counter codes appear in URLs and posters (``/q/c/UNIT.COUNTER``): no dots or spaces.
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 class RowErrors(ValueError):
@@ -52,8 +55,9 @@ def parse_unit_csv(data: bytes) -> list[UnitRow]:
             problems.append((line, f"expected 4 columns, found {len(cells)}"))
             continue
         code, name, kind, parent = (c.strip() for c in cells)
-        if not code or len(code) > 40:
-            problems.append((line, "code is empty or longer than 40 characters"))
+        if not CODE_PATTERN.fullmatch(code):
+            problems.append((line, "code must be 1-40 letters, digits, '-' or '_' "
+                                   "(it appears in URLs and QR codes)"))
         if not name or len(name) > 255:
             problems.append((line, "name is empty or longer than 255 characters"))
         if kind not in UNIT_KINDS:

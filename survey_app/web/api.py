@@ -19,7 +19,7 @@ from ..errors import json_error
 from ..i18n import current_language
 from ..messages import message
 from ..models import Unit
-from ..services import accounts, votes
+from ..services import accounts, receipts, votes
 from ..services.figures import unit_figures
 from ..services.item_figures import item_figures
 from ..services.security import API_TOKEN_PREFIX, DEVICE_TOKEN_PREFIX
@@ -48,6 +48,14 @@ def _principal() -> votes.Principal | None:
     if token.startswith(API_TOKEN_PREFIX):
         user = accounts.user_for_token(session, token)
         return votes.Principal(user=user) if user else None
+    if receipts.looks_like_receipt(token):
+        # A used code still authenticates, so that a replay of its vote answers 200; a second
+        # vote is refused when the code is consumed (votes_create).
+        receipt = receipts.receipt_for_token(session, token, now=datetime.now(timezone.utc),
+                                             secret_key=current_app.config["SECRET_KEY"],
+                                             allow_used=True)
+        g.receipt = receipt
+        return votes.Principal.for_public(receipt.unit, "qr_receipt", receipt.counter)
     return None
 
 
@@ -56,7 +64,12 @@ def authenticated(view: F) -> F:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        principal = _principal()
+        try:
+            principal = _principal()
+        except receipts.ReceiptError as exc:
+            if exc.kind == "expired":
+                return json_error(410, "receipt_expired")
+            principal = None
         if principal is None:
             response = json_error(401, "unauthorized")
             response.headers["WWW-Authenticate"] = 'Bearer realm="survey"'
@@ -94,8 +107,16 @@ def votes_create() -> Response | tuple[Response, int]:
     policy = _policy()
     try:
         vote = votes.parse_vote(session, payload, g.principal, policy)
-        result = votes.record_vote(session, vote, received_at=datetime.now(timezone.utc),
-                                   policy=policy)
+        receipt = g.get("receipt")
+        if receipt is not None:
+            vote.dossier_hash = receipt.dossier_hash
+        now = datetime.now(timezone.utc)
+        result = votes.record_vote(session, vote, received_at=now, policy=policy)
+        if receipt is not None and result.created:
+            receipts.consume_receipt(session, receipt, result.vote.id, now)
+    except receipts.ReceiptError:
+        session.rollback()  # one vote per dossier: this second one is not kept
+        return json_error(409, "receipt_used")
     except votes.VoteInvalid as exc:
         return _problems(exc.problems)
     except votes.VoteForbidden as exc:
@@ -259,3 +280,7 @@ def units_index() -> Response:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     return jsonify(openapi_document())
+
+
+# Routes that live in their own modules but share this blueprint.
+from . import api_receipts  # noqa: E402,F401

@@ -156,6 +156,16 @@ def openapi_document() -> dict[str, Any]:
                             }}},
                     },
                 },
+                "Receipt": {
+                    "type": "object", "required": ["url", "token", "expires_at", "used"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "url": {"type": "string", "format": "uri"},
+                        "token": {"type": "string"},
+                        "expires_at": {"type": "string", "format": "date-time"},
+                        "used": {"type": "boolean"},
+                    },
+                },
                 "UnitNode": {
                     "type": "object", "required": ["code", "name", "kind", "children"],
                     "properties": {
@@ -181,7 +191,9 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json("Vote", "identical replay of a stored vote; nothing stored"),
                         "401": _error("missing, unknown or revoked token"),
                         "403": _error("the token may not vote for this unit or channel"),
-                        "409": _error("client_id already used with different content"),
+                        "409": _error("client_id already used with different content, or the "
+                                      "receipt code already rated its dossier"),
+                        "410": _error("the receipt code has expired"),
                         "413": _error("body too large"),
                         "422": _error("invalid input", with_fields=True),
                     },
@@ -237,6 +249,64 @@ def openapi_document() -> dict[str, Any]:
                         "403": _error("the unit is outside the token's scope"),
                         "404": _error("no such unit or questionnaire", with_fields=True),
                         "422": _error("invalid parameters", with_fields=True),
+                    },
+                },
+            },
+            "/api/v1/receipt-tokens": {
+                "post": {
+                    "operationId": "receipt_tokens_create",
+                    "summary": "A single-use QR code for a dossier receipt (the same code when "
+                               "asked again for the same dossier)",
+                    "security": [{"bearer": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {
+                            "type": "object", "required": ["unit", "dossier"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "unit": {"type": "string"}, "counter": {"type": "string"},
+                                "dossier": {"type": "string", "maxLength": 100,
+                                            "description": "stored only as a keyed hash"},
+                                "expires_in_days": {"type": "integer", "minimum": 1,
+                                                    "maximum": 365, "default": 30},
+                            }}}}},
+                    "responses": {
+                        "201": _json("Receipt", "a new code"),
+                        "200": _json("Receipt", "the dossier's existing code"),
+                        "401": _error("missing, unknown or revoked token"),
+                        "403": _error("the unit is outside the token's scope"),
+                        "422": _error("invalid input", with_fields=True),
+                    },
+                },
+            },
+            "/api/v1/receipt-tokens/{token}.png": {
+                "get": {
+                    "operationId": "receipt_tokens_png",
+                    "summary": "The code's QR as PNG",
+                    "security": [{"bearer": []}],
+                    "parameters": [{"name": "token", "in": "path", "required": True,
+                                    "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": {"description": "PNG", "content": {"image/png": {}}},
+                        "401": _error("missing, unknown or revoked token"),
+                        "403": _error("the unit is outside the token's scope"),
+                        "404": _error("no such code"),
+                        "410": _error("the code has expired"),
+                    },
+                },
+            },
+            "/api/v1/receipt-tokens/{token}.svg": {
+                "get": {
+                    "operationId": "receipt_tokens_svg",
+                    "summary": "The code's QR as SVG",
+                    "security": [{"bearer": []}],
+                    "parameters": [{"name": "token", "in": "path", "required": True,
+                                    "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": {"description": "SVG", "content": {"image/svg+xml": {}}},
+                        "401": _error("missing, unknown or revoked token"),
+                        "403": _error("the unit is outside the token's scope"),
+                        "404": _error("no such code"),
+                        "410": _error("the code has expired"),
                     },
                 },
             },

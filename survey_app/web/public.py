@@ -8,7 +8,9 @@ rendered, so submitting twice stores one vote.
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +25,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as flask_session
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
@@ -31,13 +34,15 @@ from ..domain.questionnaire import Definition, Item, Problem
 from ..i18n import current_language
 from ..messages import message
 from ..models import Counter, Unit
-from ..services import votes
+from ..ratelimit import counter
+from ..services import receipts, votes
 from ..services.questionnaires import (
     QuestionnaireVersion,
     assigned_questionnaire,
     questionnaire_version,
 )
-from ..services.units import unit_by_code
+from ..services.security import keyed_hash
+from ..services.units import counter_by_code, unit_by_code
 
 bp = Blueprint("public", __name__)
 
@@ -45,7 +50,7 @@ bp = Blueprint("public", __name__)
 HONEYPOT = "website"
 
 TEXT = {
-    "vi": {"submit": "Gửi đánh giá", "required": "bắt buộc", "optional": "không bắt buộc",
+    "vi": {"submit": "Gửi đánh giá", "required": "bắt buộc",
            "errors": "Phiếu chưa gửi được. Vui lòng xem lại:", "thanks": "Cảm ơn Ông/Bà!",
            "thanks_body": "Ý kiến của Ông/Bà đã được ghi nhận. Phiếu không ghi tên người trả lời.",
            "anonymous": "Phiếu không ghi tên; không thu thập số điện thoại hay giấy tờ tùy thân.",
@@ -54,7 +59,7 @@ TEXT = {
            "not_found_body": "Đường dẫn có thể đã gõ sai. Vui lòng quét lại mã QR "
                              "hoặc hỏi cán bộ tại quầy.",
            "honeypot": "Để trống ô này"},
-    "en": {"submit": "Send", "required": "required", "optional": "optional",
+    "en": {"submit": "Send", "required": "required",
            "errors": "Your answers were not sent. Please check:", "thanks": "Thank you!",
            "thanks_body": "Your answers have been recorded. This survey is anonymous.",
            "anonymous": "Anonymous: no name, phone number or ID is collected.",
@@ -114,8 +119,14 @@ def _condition_label(definition: Definition, item: Item, lang: str) -> str | Non
 
 def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVersion,
                   action: str, extra: dict[str, Any] | None = None,
-                  flag: str | None = None) -> Any:
-    """Validate and store a posted ballot; re-render with messages, or go to the thank-you page."""
+                  flag: str | None = None,
+                  after_record: Callable[[votes.VoteResult], None] | None = None,
+                  dossier_hash: str | None = None) -> Any:
+    """Validate and store a posted ballot; re-render with messages, or go to the thank-you page.
+
+    ``after_record`` runs in the same transaction once the vote is stored (a receipt code is
+    marked used there); an exception from it rolls the vote back.
+    """
     assert principal.unit is not None
     form = BallotForm()
     if not form.validate_on_submit():
@@ -134,12 +145,23 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
     }
     if request.form.get(HONEYPOT):
         flag = "honeypot"
+    limited = principal.channel in RATE_LIMITED_CHANNELS
+    if limited and flag is None and _over_limit():
+        flag = "rate_limit"
     session = get_session()
     policy = _policy()
     try:
         vote = votes.parse_vote(session, payload, principal, policy)
         vote.flag = vote.flag or flag
-        votes.record_vote(session, vote, received_at=datetime.now(timezone.utc), policy=policy)
+        if dossier_hash is not None:
+            vote.dossier_hash = dossier_hash
+        result = votes.record_vote(session, vote, received_at=datetime.now(timezone.utc),
+                                   policy=policy)
+        if result.created:
+            if limited:
+                _count_vote()
+            if after_record is not None:
+                after_record(result)
     except votes.VoteInvalid as exc:
         return render_ballot(unit=principal.unit, counter=principal.counter,
                              questionnaire=questionnaire, action=action,
@@ -148,6 +170,31 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
     except votes.VoteConflict:
         pass  # the same page posted twice with other answers: the first one counts
     return redirect(url_for("public.thanks", lang=lang if lang != "vi" else None))
+
+
+#: Channels anyone with the link can use: limited per browser and per network address.
+RATE_LIMITED_CHANNELS = frozenset({"qr_counter", "web"})
+
+
+def _limit_keys() -> list[tuple[str, int]]:
+    cfg = current_app.config
+    if "bid" not in flask_session:
+        # A random id in the signed session cookie: it names a browser, not a person.
+        flask_session["bid"] = secrets.token_urlsafe(12)
+    address = keyed_hash(cfg["SECRET_KEY"], "ip", request.remote_addr or "unknown")
+    return [(f"vote:browser:{flask_session['bid']}", int(cfg["QR_LIMIT_BROWSER"])),
+            (f"vote:addr:{address}", int(cfg["QR_LIMIT_ADDRESS"]))]
+
+
+def _over_limit() -> bool:
+    window = int(current_app.config["QR_LIMIT_WINDOW_SECONDS"])
+    return any(counter().peek(key, window) >= limit for key, limit in _limit_keys())
+
+
+def _count_vote() -> None:
+    window = int(current_app.config["QR_LIMIT_WINDOW_SECONDS"])
+    for key, _ in _limit_keys():
+        counter().hit(key, window)
 
 
 def _policy() -> votes.VotePolicy:
@@ -196,3 +243,94 @@ def thanks() -> Response | str:
     lang = current_language(negotiate=False)
     return render_template("public/message.html", lang=lang, t=TEXT[lang],
                            heading=TEXT[lang]["thanks"], body=TEXT[lang]["thanks_body"])
+
+
+RECEIPT_PAGES = {
+    "invalid": (404, {"vi": ("Mã đánh giá không hợp lệ",
+                             "Mã QR này không đúng hoặc đã bị sửa. Vui lòng quét lại mã trên "
+                             "giấy hẹn trả kết quả, hoặc hỏi cán bộ tại quầy."),
+                      "en": ("This code is not valid",
+                             "The QR code is wrong or was altered. Please scan the code on your "
+                             "receipt again, or ask at the counter.")}),
+    "expired": (410, {"vi": ("Mã đánh giá đã hết hạn",
+                             "Thời hạn đánh giá cho hồ sơ này đã kết thúc. Cảm ơn Ông/Bà đã quan "
+                             "tâm; Ông/Bà vẫn có thể đánh giá tại máy tính bảng ở quầy."),
+                      "en": ("This code has expired",
+                             "The time to rate this application has ended. You can still rate "
+                             "the service on the tablet at the counter.")}),
+    "used": (409, {"vi": ("Hồ sơ này đã được đánh giá",
+                          "Mỗi hồ sơ được đánh giá một lần và ý kiến cho hồ sơ này đã được ghi "
+                          "nhận. Cảm ơn Ông/Bà!"),
+                   "en": ("This application has already been rated",
+                          "Each application can be rated once, and this one has been. "
+                          "Thank you!")}),
+}
+
+
+def _receipt_page(kind: str) -> tuple[str, int]:
+    lang = current_language(negotiate=False)
+    status, texts = RECEIPT_PAGES[kind]
+    heading, body = texts[lang]
+    return render_template("public/message.html", lang=lang, t=TEXT[lang], heading=heading,
+                           body=body), status
+
+
+@bp.route("/q/<token>", methods=["GET", "POST"])
+def receipt_ballot(token: str) -> Any:
+    """The ballot behind a dossier receipt's QR code: one vote per dossier (``qr_receipt``)."""
+    if not receipts.looks_like_receipt(token):
+        return _receipt_page("invalid")
+    session = get_session()
+    now = datetime.now(timezone.utc)
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        receipt = receipts.receipt_for_token(session, token, secret_key=secret, now=now)
+    except receipts.ReceiptError as exc:
+        return _receipt_page(exc.kind)
+    unit, counter_ = receipt.unit, receipt.counter
+    questionnaire = questionnaire_for(unit, "qr_receipt")
+    action = url_for("public.receipt_ballot", token=token)
+    if request.method == "GET":
+        return render_ballot(unit=unit, counter=counter_, questionnaire=questionnaire,
+                             action=action, channel="qr_receipt")
+
+    def consume(result: votes.VoteResult) -> None:
+        receipts.consume_receipt(session, receipt, result.vote.id, now)
+
+    principal = votes.Principal.for_public(unit, "qr_receipt", counter_)
+    try:
+        return submit_ballot(principal=principal, questionnaire=questionnaire, action=action,
+                             after_record=consume, dossier_hash=receipt.dossier_hash)
+    except receipts.ReceiptError as exc:
+        session.rollback()  # another tab used the code first: nothing of this vote is kept
+        return _receipt_page(exc.kind)
+
+
+def unit_and_counter_for_poster(code: str) -> tuple[Unit, Counter | None] | None:
+    """Poster codes are ``UNIT`` or ``UNIT.COUNTER`` (codes never contain a dot)."""
+    unit_code, _, counter_code = code.partition(".")
+    session = get_session()
+    unit = unit_by_code(session, unit_code)
+    if unit is None:
+        return None
+    if not counter_code:
+        return unit, None
+    counter_ = counter_by_code(session, unit, counter_code)
+    return (unit, counter_) if counter_ is not None else None
+
+
+@bp.route("/q/c/<code>", methods=["GET", "POST"])
+def counter_ballot(code: str) -> Any:
+    """The ballot behind a counter poster's QR code (``qr_counter``), limited per browser and
+    per address: votes over the limit are stored flagged for an officer to review."""
+    found = unit_and_counter_for_poster(code)
+    if found is None:
+        return not_found_page()
+    unit, counter_ = found
+    questionnaire = questionnaire_for(unit, "qr_counter")
+    action = url_for("public.counter_ballot", code=code)
+    if request.method == "POST":
+        return submit_ballot(principal=votes.Principal.for_public(unit, "qr_counter", counter_),
+                             questionnaire=questionnaire, action=action)
+    return render_ballot(unit=unit, counter=counter_, questionnaire=questionnaire,
+                         action=action, channel="qr_counter")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import jsonschema
 import pytest
 from referencing import Registry
@@ -36,7 +38,7 @@ def test_every_api_route_is_documented(app, client):
     doc = client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.1")
     routed = {
-        (rule.rule, method.lower())
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
         for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
@@ -68,6 +70,14 @@ def test_responses_validate_against_the_document(client, world):
         ("/api/v1/figures", "get", client.get("/api/v1/figures?unit=HC",
                                               headers=world.auth(world.admin_token))),
         ("/api/v1/units", "get", client.get("/api/v1/units")),
+        ("/api/v1/receipt-tokens", "post", client.post(
+            "/api/v1/receipt-tokens", json={"unit": "HC", "dossier": "HS-1"},
+            headers=world.auth(world.clerk_token))),
+        ("/api/v1/receipt-tokens", "post", client.post(
+            "/api/v1/receipt-tokens", json={"unit": "HC", "dossier": "HS-1"},
+            headers=world.auth(world.clerk_token))),
+        ("/api/v1/receipt-tokens", "post", client.post(
+            "/api/v1/receipt-tokens", json={"unit": "HC"}, headers=world.auth(world.clerk_token))),
         ("/api/v1/figures/items", "get", client.get(
             "/api/v1/figures/items?unit=HC&from=2026-01-01&to=2026-12-31"
             "&questionnaire=KIOSK-3L", headers=world.auth(world.admin_token))),

@@ -1,0 +1,1 @@
+"""Renderers: domain values in, bytes out. They import neither Flask nor the database."""
