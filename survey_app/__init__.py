@@ -13,7 +13,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import cli, db, errors, ratelimit
     from .config import load_config
     from .extensions import csrf
-    from .web import api, auth, ops, public, qr
+    from .web import api, auth, ops, paper, public, qr
 
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(qr.bp)
+    app.register_blueprint(paper.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     cli.init_app(app)
     return app

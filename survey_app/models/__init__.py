@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .ballot import Answer, Ballot, DailyTally
+from .paper import PaperBatch, PaperCheck, PaperSheet
 from .questionnaire import (
     ItemEquivalence,
     Questionnaire,
@@ -21,6 +22,9 @@ __all__ = [
     "DailyTally",
     "ItemEquivalence",
     "KioskDevice",
+    "PaperBatch",
+    "PaperCheck",
+    "PaperSheet",
     "Questionnaire",
     "QuestionnaireAssignment",
     "QuestionnaireItem",

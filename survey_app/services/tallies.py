@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..db import insert_for
@@ -17,8 +17,20 @@ def bump_tally(
     session: Session, *, unit_id: int, day: date, channel: str, status: str, level: str,
     delta: int = 1,
 ) -> None:
-    """Add ``delta`` votes to one rollup cell (an upsert, safe under concurrent writers)."""
+    """Add ``delta`` votes to one rollup cell (an upsert, safe under concurrent writers).
+
+    A negative ``delta`` (a ballot leaving a status) is a plain UPDATE: the cell exists, and an
+    upsert's proposed row of ``-1`` would trip the non-negative CHECK before the conflict.
+    """
     table = DailyTally.__table__
+    if delta < 0:
+        session.execute(
+            update(table)
+            .where(table.c.unit_id == unit_id, table.c.day == day, table.c.channel == channel,
+                   table.c.status == status, table.c.level == level)
+            .values(count=table.c.count + delta)
+        )
+        return
     stmt = insert_for(session, table).values(
         unit_id=unit_id, day=day, channel=channel, status=status, level=level, count=delta
     )

@@ -22,6 +22,7 @@ from ..models import Unit
 from ..services import accounts, receipts, votes
 from ..services.figures import unit_figures
 from ..services.item_figures import item_figures
+from ..services.paper import paper_figures
 from ..services.security import API_TOKEN_PREFIX, DEVICE_TOKEN_PREFIX
 from ..services.units import in_subtree, unit_by_code
 from .openapi import openapi_document
@@ -82,7 +83,8 @@ def authenticated(view: F) -> F:
 
 def _problems(problems: dict[str, Problem], status: int = 422) -> Response:
     lang = current_language()
-    return json_error(status, "invalid" if status == 422 else "not_found",
+    key = {422: "invalid", 404: "not_found", 409: "conflict"}.get(status, "invalid")
+    return json_error(status, key,
                       {f: message(p.key, lang, p.params) for f, p in problems.items()})
 
 
@@ -163,7 +165,11 @@ def figures_show() -> Response | tuple[Response, int]:
     assert start and end
     figures = unit_figures(session, unit, Period(start, end), min_n=current_app.config["MIN_N"],
                            channel=channel, subtree=subtree_arg == "1")
-    return jsonify(figures.as_json())
+    body = figures.as_json()
+    paper_part = paper_figures(session, unit, Period(start, end), subtree=subtree_arg == "1")
+    if paper_part is not None and channel in (None, "paper"):
+        body["paper"] = paper_part
+    return jsonify(body)
 
 
 @bp.get("/figures/items")
@@ -283,4 +289,4 @@ def openapi() -> Response:
 
 
 # Routes that live in their own modules but share this blueprint.
-from . import api_receipts  # noqa: E402,F401
+from . import api_paper, api_receipts  # noqa: E402,F401

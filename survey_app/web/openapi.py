@@ -116,6 +116,33 @@ def openapi_document() -> dict[str, Any]:
                         "sufficient": {"type": "boolean"},
                         "min_n": {"type": "integer"},
                         "flagged": {"type": "integer", "minimum": 0},
+                        "paper": {
+                            "type": "object",
+                            "description": "present when paper batches' survey periods lie "
+                                           "within the dates",
+                            "required": ["batches", "issued", "returned", "entered",
+                                         "response_rate"],
+                            "properties": {
+                                "batches": {"type": "integer"}, "issued": {"type": "integer"},
+                                "returned": {"type": "integer"},
+                                "entered": {"type": "integer"}, "response_rate": PERCENT,
+                            },
+                        },
+                    },
+                },
+                "PaperBatch": {
+                    "type": "object",
+                    "required": ["id", "unit", "from", "to", "issued", "returned", "entered",
+                                 "remaining", "response_rate"],
+                    "properties": {
+                        "id": {"type": "integer"}, "unit": {"type": "string"},
+                        "label": {"type": ["string", "null"]},
+                        "from": {"type": "string", "format": "date"},
+                        "to": {"type": "string", "format": "date"},
+                        "questionnaire": {"type": "string"}, "version": {"type": "integer"},
+                        "issued": {"type": "integer"}, "returned": {"type": "integer"},
+                        "entered": {"type": "integer"}, "remaining": {"type": "integer"},
+                        "response_rate": PERCENT, "counts": {"type": "object"},
                     },
                 },
                 "ItemFigures": {
@@ -307,6 +334,83 @@ def openapi_document() -> dict[str, Any]:
                         "403": _error("the unit is outside the token's scope"),
                         "404": _error("no such code"),
                         "410": _error("the code has expired"),
+                    },
+                },
+            },
+            "/api/v1/paper-batches": {
+                "post": {
+                    "operationId": "paper_batches_create",
+                    "summary": "Register a batch of paper ballots (clerk or admin)",
+                    "security": [{"bearer": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["unit", "from", "to", "issued", "returned"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "unit": {"type": "string"},
+                                "from": {"type": "string", "format": "date"},
+                                "to": {"type": "string", "format": "date"},
+                                "issued": {"type": "integer", "minimum": 1},
+                                "returned": {"type": "integer", "minimum": 0},
+                                "label": {"type": "string", "maxLength": 120},
+                                "questionnaire": {"type": "string", "default": "KIOSK-3L"},
+                                "version": {"type": "integer"},
+                            }}}}},
+                    "responses": {
+                        "201": _json("PaperBatch", "created"),
+                        "401": _error("missing, unknown or revoked token"),
+                        "403": _error("not a clerk or admin of the unit"),
+                        "422": _error("invalid input", with_fields=True),
+                    },
+                },
+            },
+            "/api/v1/paper-batches/{batch_id}": {
+                "get": {
+                    "operationId": "paper_batches_show",
+                    "summary": "A batch with entered and remaining sheets",
+                    "security": [{"bearer": []}],
+                    "parameters": [{"name": "batch_id", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}}],
+                    "responses": {
+                        "200": _json("PaperBatch", "the batch"),
+                        "401": _error("missing, unknown or revoked token"),
+                        "403": _error("not a clerk or admin"),
+                        "404": _error("no such batch in the token's scope"),
+                    },
+                },
+            },
+            "/api/v1/paper-batches/{batch_id}/ballots": {
+                "post": {
+                    "operationId": "paper_batches_ballots",
+                    "summary": "Key in one sheet of a batch",
+                    "security": [{"bearer": []}],
+                    "parameters": [{"name": "batch_id", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {
+                            "type": "object", "required": ["serial", "answers"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "serial": {"type": "integer", "minimum": 1},
+                                "answers": {"type": "object"},
+                                "answered_on": {"type": "string", "format": "date",
+                                                "description": "default: the batch's last day"},
+                            }}}}},
+                    "responses": {
+                        "201": {"description": "entered", "content": {"application/json": {
+                            "schema": {"type": "object",
+                                       "required": ["batch", "serial", "ballot"],
+                                       "properties": {"batch": {"type": "integer"},
+                                                      "serial": {"type": "integer"},
+                                                      "ballot": {"type": "integer"}}}}}},
+                        "401": _error("missing, unknown or revoked token"),
+                        "403": _error("not a clerk or admin"),
+                        "404": _error("no such batch in the token's scope"),
+                        "409": _error("the serial is already entered in this batch",
+                                      with_fields=True),
+                        "422": _error("invalid, or more sheets than were returned",
+                                      with_fields=True),
                     },
                 },
             },

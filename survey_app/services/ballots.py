@@ -1,0 +1,35 @@
+"""Changing a stored ballot's status (void, reinstate), with its rollup and audit in step."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..domain.vocab import STATUSES
+from ..models import Ballot, UserAccount
+from .audit import record_action
+from .tallies import bump_tally
+
+
+def set_ballot_status(session: Session, ballot: Ballot, status: str, user: UserAccount | None,
+                      note: str | None = None, *, action: str | None = None) -> None:
+    """Move a ballot to ``status`` (``valid``, ``flagged``, ``void``, ``test``).
+
+    Ballots are never deleted: voiding keeps the row. The rollup cell moves in the same
+    transaction, and the change is audited with the old and new status and the note.
+    """
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    old = ballot.status
+    if old == status:
+        return
+    if status == "flagged" and ballot.flag_reason is None:
+        raise ValueError("a flagged ballot needs a flag reason")
+    if ballot.level is not None:
+        bump_tally(session, unit_id=ballot.unit_id, day=ballot.local_day, channel=ballot.channel,
+                   status=old, level=ballot.level, delta=-1)
+        bump_tally(session, unit_id=ballot.unit_id, day=ballot.local_day, channel=ballot.channel,
+                   status=status, level=ballot.level, delta=1)
+    ballot.status = status
+    session.flush()
+    record_action(session, user, action or f"ballot.{status}", "ballot", ballot.id,
+                  status=[old, status], note=note)
