@@ -18,6 +18,7 @@ max_requests_jitter = 500
 # Request lines and headers are small for this API; refuse abuse early.
 limit_request_line = 4094
 limit_request_fields = 50
-accesslog = "-"
-# No client address in the access log: the service does not keep raw IP addresses.
-access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+# No gunicorn access log: it would print raw paths (receipt codes) and client addresses. The
+# app logs each request as JSON by route pattern instead (survey_app/logs.py).
+accesslog = None
+errorlog = "-"

@@ -10,13 +10,20 @@ from flask import Flask
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build a configured app: defaults, then ``SURVEY_*`` variables, then ``config`` (tests)."""
-    from . import cli, db, errors, ratelimit
+    from . import cli, db, errors, logs, ratelimit
     from .config import load_config
     from .extensions import csrf
-    from .web import api, auth, ops, paper, public, qr
+    from .web import api, auth, ops, paper, public, qr, security
 
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
+    if app.config.get("TRUSTED_PROXIES"):
+        # behind nginx: the client address comes from X-Forwarded-For, set by our own proxy
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    logs.init_app(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
     # Citizen pages must stay small on slow 3G: drop template indentation from the HTML.
     app.jinja_env.trim_blocks = True
@@ -25,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(ops.bp)
     app.register_blueprint(auth.bp)

@@ -239,3 +239,6 @@ def init_app(app: Flask) -> None:
     from .cli_qr import group as qr_group
 
     app.cli.add_command(qr_group)
+    from .cli_check import check
+
+    app.cli.add_command(check)

@@ -45,6 +45,11 @@ class DefaultConfig:
     QR_LIMIT_WINDOW_SECONDS = 3600
     #: Validity of a receipt code when the caller does not say.
     RECEIPT_DAYS = 30
+    #: Reverse proxies in front of the app (nginx: 1); their X-Forwarded-For is trusted.
+    TRUSTED_PROXIES = 0
+    #: "json" (default in production) or "text".
+    LOG_FORMAT: str | None = None
+    LOG_LEVEL = "INFO"
     #: Largest request body accepted (bytes). A vote is well under 4 KiB.
     MAX_CONTENT_LENGTH = 256 * 1024
 
@@ -73,22 +78,38 @@ def _validate(app: Flask) -> None:
     if not cfg.get("DATABASE_URL"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'survey.sqlite3'}"
+    fatal: list[str] = []
     if not cfg.get("SECRET_KEY"):
         if env == PROD:
-            raise ConfigError(
+            fatal.append(
                 "SURVEY_SECRET_KEY is not set: production mode refuses to start without a secret "
                 "key from the environment (generate one with: python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))')"
             )
-        cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+        else:
+            cfg["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     elif env == PROD and len(str(cfg["SECRET_KEY"])) < 32:
-        raise ConfigError("SURVEY_SECRET_KEY is shorter than 32 characters")
+        fatal.append("SURVEY_SECRET_KEY is shorter than 32 characters")
+    if fatal:
+        if not _running_check_command():
+            raise ConfigError("; ".join(fatal))
+        # `flask check` must load the app to report everything; it exits non-zero itself.
+        cfg["SECRET_KEY"] = secrets.token_urlsafe(48)
+    cfg["CONFIG_ERRORS"] = fatal
     # Flask's own defaults exist for these keys, so they are set, not defaulted.
     if env == PROD:
         cfg["SESSION_COOKIE_SECURE"] = True
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     if not cfg.get("SESSION_COOKIE_SAMESITE"):
         cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+
+
+def _running_check_command() -> bool:
+    """True inside ``flask … check``, which reports fatal problems instead of refusing to load."""
+    import sys
+
+    args = sys.argv[1:]
+    return Path(sys.argv[0]).name == "flask" and "check" in args
 
 
 def _instance_secret(instance: Path) -> str:

@@ -1,0 +1,64 @@
+"""Structured JSON logs, one object per line, with nothing personal in them.
+
+Requests are logged by route pattern (``/q/<token>``), never by the raw path or query string, so
+no receipt code, dossier number or token reaches a log file; client addresses are never logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+ACCESS = logging.getLogger("survey.access")
+
+
+class JSONFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, dict):
+            entry.update(extra)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def init_app(app: Flask) -> None:
+    fmt = app.config.get("LOG_FORMAT") or ("json" if app.config["ENV"] == "production"
+                                            else "text")
+    if fmt == "json" and not app.config.get("TESTING"):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JSONFormatter())
+        for name in ("survey", app.logger.name):
+            logger = logging.getLogger(name)
+            logger.handlers[:] = [handler]
+            logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+            logger.propagate = False
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _access(response: Response) -> Response:
+        started = g.get("started")
+        ACCESS.info("request", extra={"fields": {
+            "method": request.method,
+            "route": request.url_rule.rule if request.url_rule else None,
+            "endpoint": request.endpoint,
+            "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        }})
+        return response

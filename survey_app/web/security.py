@@ -1,0 +1,76 @@
+"""HTTP hardening applied to every response and request.
+
+- Security headers: a Content-Security-Policy without 'unsafe-inline' for scripts anywhere and
+  without inline styles on citizen and kiosk pages, no framing, no MIME sniffing, no referrer
+  leaking a receipt code to another site, HSTS in production.
+- JSON bodies nested deeply enough to exhaust the parser's recursion are treated as invalid JSON
+  (422), not as a server error.
+- NUL characters, which PostgreSQL refuses in text, are refused at the door (400) in query
+  strings and forms; in JSON bodies the database's refusal becomes a 422.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Request, Response, abort, request
+from sqlalchemy.exc import DataError
+
+#: Officer pages embed matplotlib SVG, whose elements carry style attributes.
+STYLED_PREFIXES = ("/officer", "/index", "/admin")
+
+BASE_CSP = (
+    "default-src 'self'; script-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class SafeJSONRequest(Request):
+    """``get_json(silent=True)`` also returns None for JSON nested beyond the parser's limit."""
+
+    def get_json(self, force: bool = False, silent: bool = False,
+                 cache: bool = True) -> Any:
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            raise
+
+
+def init_app(app: Flask) -> None:
+    app.request_class = SafeJSONRequest
+    production = app.config["ENV"] == "production"
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        values = list(request.args.values())
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += list(request.form.values())
+        if any("\x00" in v for v in values) or "\x00" in request.path:
+            abort(400)
+
+    @app.errorhandler(DataError)
+    def _bad_data(exc: DataError) -> Response:
+        from ..errors import json_error
+
+        return json_error(422, "invalid", {"body": "Dữ liệu chứa ký tự không hợp lệ."})
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        styled = request.path.startswith(STYLED_PREFIXES)
+        style = "style-src 'self' 'unsafe-inline'" if styled else "style-src 'self'"
+        response.headers.setdefault("Content-Security-Policy", f"{BASE_CSP}; {style}")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), "
+                                                          "geolocation=()")
+        if production:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
+        if request.path.startswith(("/api/", "/login", "/paper", "/officer", "/q/", "/w/")):
+            # personal or per-session pages: never stored by shared caches
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
