@@ -187,11 +187,14 @@ def tallies_check() -> None:
     db = get_db(current_app)
     with db.transaction() as session:
         live, counted = tallies.live_tallies(session), tallies.counted_tallies(session)
+        monthly = tallies.monthly_drift(session)
     diff = {k for k in live.keys() | counted.keys() if live.get(k, 0) != counted.get(k, 0)}
     for key in sorted(diff, key=str)[:50]:
         click.echo(f"{key}: live {live.get(key, 0)} != ballots {counted.get(key, 0)}", err=True)
-    if diff:
-        _fail(f"{len(diff)} tally cell(s) differ; run 'tallies rebuild'")
+    if monthly:
+        click.echo(f"{monthly} monthly cell(s) differ from the daily rollup", err=True)
+    if diff or monthly:
+        _fail(f"{len(diff) + monthly} tally cell(s) differ; run 'tallies rebuild'")
     click.echo(f"Rollup matches the ballots ({len(live)} cell(s)).")
 
 

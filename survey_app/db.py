@@ -81,6 +81,17 @@ def insert_for(session: Session, table: Any) -> Any:
     raise NotImplementedError(f"no upsert for dialect {name}")
 
 
+def month_start(session: Session, column: Any) -> Any:
+    """SQL for the first day of ``column``'s month, as a DATE, on each dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import Date, cast, func
+
+        return cast(func.date_trunc("month", column), Date)
+    from sqlalchemy import Date, func, literal_column
+
+    return func.date(column, literal_column("'start of month'"), type_=Date)
+
+
 class Database:
     """The engine and session factory bound to one app (kept in ``app.extensions['db']``)."""
 

@@ -124,3 +124,31 @@ def _shift_year(d: date, years: int) -> date:
         return d.replace(year=d.year + years)
     except ValueError:  # 29 February
         return d.replace(year=d.year + years, day=28)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthSplit:
+    """A period as whole calendar months (read from the monthly rollup) plus edge days."""
+
+    months: Period | None
+    edges: tuple[Period, ...]
+
+
+def split_by_months(period: Period) -> MonthSplit:
+    """Whole months inside ``period`` and the days before and after them.
+
+    ``months`` runs from the first day of the first whole month to the last day of the last
+    one; days outside it are ``edges`` (at most two ranges).
+    """
+    first = period.start if period.start.day == 1 else _add_months(period.start, 1)
+    last_month_end = month(period.end.year, period.end.month).end
+    last = period.end if period.end == last_month_end else \
+        _add_months(period.end, 0) - timedelta(days=1)
+    if first > last:
+        return MonthSplit(None, (period,))
+    edges = []
+    if period.start < first:
+        edges.append(Period(period.start, first - timedelta(days=1)))
+    if last < period.end:
+        edges.append(Period(last + timedelta(days=1), period.end))
+    return MonthSplit(Period(first, last), tuple(edges))

@@ -1,7 +1,7 @@
 """Models, one module per aggregate. Importing this package registers every table on Base."""
 
 from .audit import AuditEvent
-from .ballot import Answer, Ballot, DailyTally
+from .ballot import Answer, Ballot, DailyTally, MonthlyTally
 from .paper import PaperBatch, PaperCheck, PaperSheet
 from .questionnaire import (
     ItemEquivalence,
@@ -22,6 +22,7 @@ __all__ = [
     "DailyTally",
     "ItemEquivalence",
     "KioskDevice",
+    "MonthlyTally",
     "PaperBatch",
     "PaperCheck",
     "PaperSheet",

@@ -1,4 +1,4 @@
-"""Satisfaction figures for a unit (or its subtree) and a period, read from the daily rollup."""
+"""Satisfaction figures for a unit (or its subtree) and a period, read from the rollups."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import Session
 
 from ..domain import rounding
-from ..domain.periods import Period
+from ..domain.periods import Period, split_by_months
 from ..domain.shares import Tally, satisfaction_rate, share, wilson_interval
 from ..domain.vocab import LEVELS
-from ..models import DailyTally, Unit
+from ..models import DailyTally, MonthlyTally, Unit
 from .units import subtree_ids
 
 
@@ -66,22 +66,22 @@ def unit_figures(
     session: Session, unit: Unit, period: Period, *, min_n: int, channel: str | None = None,
     subtree: bool = False,
 ) -> Figures:
-    """Sum the rollup for a unit (or its subtree) over the period's local dates.
+    """Sum the rollups for a unit (or its subtree) over the period's local dates.
 
-    One grouped query; parents are summed from counts, never averaged from shares.
+    Whole months come from the monthly rollup and the days around them from the daily one, in
+    one grouped query; parents are summed from counts, never averaged from shares.
     """
-    stmt = (
-        select(DailyTally.status, DailyTally.level, func.sum(DailyTally.count))
-        .where(DailyTally.day >= period.start, DailyTally.day <= period.end,
-               DailyTally.status.in_(("valid", "flagged")))
-        .group_by(DailyTally.status, DailyTally.level)
-    )
-    if subtree:
-        stmt = stmt.where(DailyTally.unit_id.in_(subtree_ids(unit.id).scalar_subquery()))
-    else:
-        stmt = stmt.where(DailyTally.unit_id == unit.id)
-    if channel is not None:
-        stmt = stmt.where(DailyTally.channel == channel)
+    split = split_by_months(period)
+    parts = []
+    if split.months is not None:
+        parts.append(_sums(MonthlyTally, MonthlyTally.month, split.months.start,
+                           split.months.end, unit, channel, subtree))
+    for edge in split.edges:
+        parts.append(_sums(DailyTally, DailyTally.day, edge.start, edge.end, unit, channel,
+                           subtree))
+    combined = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    stmt = (select(combined.c.status, combined.c.level, func.sum(combined.c.n))
+            .group_by(combined.c.status, combined.c.level))
     valid: dict[str, int] = {}
     flagged = 0
     for status, level, count in session.execute(stmt):
@@ -90,6 +90,23 @@ def unit_figures(
         else:
             flagged += int(count)
     return Figures(unit, period, Tally.from_counts(valid), flagged, min_n, channel, subtree)
+
+
+def _sums(table: Any, period_column: Any, start: Any, end: Any, unit: Unit,
+          channel: str | None, subtree: bool) -> Select[Any]:
+    stmt = (
+        select(table.status, table.level, func.sum(table.count).label("n"))
+        .where(period_column >= start, period_column <= end,
+               table.status.in_(("valid", "flagged")))
+        .group_by(table.status, table.level)
+    )
+    if subtree:
+        stmt = stmt.where(table.unit_id.in_(subtree_ids(unit.id).scalar_subquery()))
+    else:
+        stmt = stmt.where(table.unit_id == unit.id)
+    if channel is not None:
+        stmt = stmt.where(table.channel == channel)
+    return stmt
 
 
 def _num(value: Decimal | None) -> float | None:

@@ -137,3 +137,12 @@ def test_tallies_check_detects_drift(runner, session):
     assert r.exit_code == 1 and "differ" in r.output
     assert runner.invoke(args=["tallies", "rebuild"]).exit_code == 0
     assert runner.invoke(args=["tallies", "check"]).exit_code == 0
+    # the monthly rollup is checked against the daily one too
+    from survey_app.models import MonthlyTally
+
+    session.execute(MonthlyTally.__table__.update().values(count=MonthlyTally.count + 2))
+    session.commit()
+    r = runner.invoke(args=["tallies", "check"])
+    assert r.exit_code == 1 and "monthly cell(s) differ from the daily rollup" in r.output
+    assert runner.invoke(args=["tallies", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["tallies", "check"]).exit_code == 0

@@ -157,3 +157,17 @@ def test_healthz(client):
     r = client.get("/healthz")
     assert r.status_code == 200
     assert r.json["status"] == "ok" and r.json["schema"]
+
+
+def test_ragged_ranges_add_whole_months_and_edge_days(client, world):
+    # whole months come from the monthly rollup, the days around them from the daily one
+    _cast(client, world, "HC", {"satisfied": 1}, at="2026-10-31T10:00:00+07:00")
+    _cast(client, world, "HC", {"not_satisfied": 1}, at="2026-11-10T10:00:00+07:00")
+    _cast(client, world, "HC", {"satisfied": 2}, at="2026-11-20T10:00:00+07:00")
+    _cast(client, world, "HC", {"very_satisfied": 1}, at="2026-12-01T08:00:00+07:00")
+    f = _figures(client, world, unit="HC", **{"from": "2026-11-15", "to": "2026-12-31"}).json
+    assert f["counts"] == {"very_satisfied": 1, "satisfied": 2, "not_satisfied": 0}
+    f = _figures(client, world, unit="HC", **{"from": "2026-10-31", "to": "2026-11-10"}).json
+    assert f["counts"] == {"very_satisfied": 0, "satisfied": 1, "not_satisfied": 1}
+    f = _figures(client, world, unit="HC", **{"from": "2026-10-01", "to": "2026-12-01"}).json
+    assert f["n"] == 5

@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from survey_app.domain import periods
 
@@ -46,3 +48,31 @@ def test_counted_time_bounds_and_flags():
     assert ahead.at == received and ahead.flag == "clock_ahead"
     old = periods.counted_time(received - timedelta(days=400), received)
     assert old.at == received - timedelta(days=30) and old.flag == "clock_too_old"
+
+
+def test_split_by_months():
+    P = periods.Period
+    whole = periods.split_by_months(periods.year(2026))
+    assert whole.months == periods.year(2026) and whole.edges == ()
+    ragged = periods.split_by_months(P(date(2026, 1, 15), date(2026, 4, 10)))
+    assert ragged.months == P(date(2026, 2, 1), date(2026, 3, 31))
+    assert ragged.edges == (P(date(2026, 1, 15), date(2026, 1, 31)),
+                            P(date(2026, 4, 1), date(2026, 4, 10)))
+    inside = periods.split_by_months(P(date(2026, 2, 3), date(2026, 2, 20)))
+    assert inside.months is None and inside.edges == (P(date(2026, 2, 3), date(2026, 2, 20)),)
+    across = periods.split_by_months(P(date(2026, 1, 20), date(2026, 2, 10)))
+    assert across.months is None and across.edges == (P(date(2026, 1, 20), date(2026, 2, 10)),)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+       st.integers(min_value=0, max_value=800))
+def test_split_by_months_covers_every_day_once(start, length):
+    period = periods.Period(start, start + timedelta(days=length))
+    split = periods.split_by_months(period)
+    parts = [*split.edges, *([split.months] if split.months else [])]
+    assert sum(p.days for p in parts) == period.days
+    assert min(p.start for p in parts) == period.start and max(p.end for p in parts) == period.end
+    if split.months:
+        assert split.months.start.day == 1
+        assert split.months.end == periods.month(split.months.end.year,
+                                                 split.months.end.month).end
