@@ -56,7 +56,8 @@ def main() -> None:
         tokens = seed(url, 200)
         accepted: set[str] = set()
         rows = []
-        with gunicorn(url, workers=args.workers, threads=args.threads) as port:
+        with gunicorn(url, workers=args.workers, threads=args.threads) as server:
+            port = server.port
             for c in levels:
                 ping = run_load("ping", port, c, args.seconds, 200_000,
                                 lambda w, i: ("GET", "/ping", None, {}))

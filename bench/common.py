@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -56,9 +57,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Server(NamedTuple):
+    port: int
+    pid: int
+
+
 @contextmanager
-def gunicorn(database_url: str, *, workers: int, threads: int) -> Iterator[int]:
-    """gunicorn with the project's config file, on a free loopback port; yields the port."""
+def gunicorn(database_url: str, *, workers: int, threads: int) -> Iterator[Server]:
+    """gunicorn with the project's config file, on a free loopback port."""
     port = free_port()
     env = {
         **os.environ,
@@ -70,9 +76,11 @@ def gunicorn(database_url: str, *, workers: int, threads: int) -> Iterator[int]:
         "SURVEY_THREADS": str(threads),
         "GUNICORN_CMD_ARGS": "--access-logfile /dev/null",
     }
+    # The server's JSON logs go to a file: a pipe nobody reads would fill and stall it.
+    log = open(ROOT / "bench" / "results" / "server.log.tmp", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     try:
         deadline = time.monotonic() + 30
@@ -86,13 +94,14 @@ def gunicorn(database_url: str, *, workers: int, threads: int) -> Iterator[int]:
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not start")
-        yield port
+        yield Server(port, proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @dataclass

@@ -11,7 +11,7 @@ from datetime import date
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from ..domain.questionnaire import Definition, DefinitionError, parse_definition
@@ -152,28 +152,28 @@ def assigned_questionnaire(session: Session, unit_id: int, channel: str, on: dat
                            ) -> QuestionnaireVersion | None:
     """The version a unit uses on a channel on a date: its own assignment or its nearest
     ancestor's (the latest-starting one valid on that date); ``None`` when nothing is assigned.
+
+    One query: the unit's ancestors (recursive CTE) joined with their assignments.
     """
-    current: int | None = unit_id
-    for _ in range(64):
-        if current is None:
-            return None
-        row = session.execute(
-            select(Questionnaire.code, Questionnaire.version)
-            .join(QuestionnaireAssignment,
-                  QuestionnaireAssignment.questionnaire_id == Questionnaire.id)
-            .where(QuestionnaireAssignment.unit_id == current,
-                   QuestionnaireAssignment.channel == channel,
-                   QuestionnaireAssignment.valid_from <= on,
-                   (QuestionnaireAssignment.valid_to.is_(None))
-                   | (QuestionnaireAssignment.valid_to >= on))
-            .order_by(QuestionnaireAssignment.valid_from.desc(),
-                      QuestionnaireAssignment.id.desc())
-            .limit(1)
-        ).first()
-        if row is not None:
-            return questionnaire_version(session, row.code, row.version)
-        current = session.scalar(select(Unit.parent_id).where(Unit.id == current))
-    return None
+    ancestors = (select(Unit.id, Unit.parent_id, literal(0).label("depth"))
+                 .where(Unit.id == unit_id).cte("ancestors", recursive=True))
+    ancestors = ancestors.union_all(
+        select(Unit.id, Unit.parent_id, (ancestors.c.depth + 1).label("depth"))
+        .where(Unit.id == ancestors.c.parent_id))
+    row = session.execute(
+        select(Questionnaire.code, Questionnaire.version)
+        .join(QuestionnaireAssignment,
+              QuestionnaireAssignment.questionnaire_id == Questionnaire.id)
+        .join(ancestors, ancestors.c.id == QuestionnaireAssignment.unit_id)
+        .where(QuestionnaireAssignment.channel == channel,
+               QuestionnaireAssignment.valid_from <= on,
+               (QuestionnaireAssignment.valid_to.is_(None))
+               | (QuestionnaireAssignment.valid_to >= on))
+        .order_by(ancestors.c.depth, QuestionnaireAssignment.valid_from.desc(),
+                  QuestionnaireAssignment.id.desc())
+        .limit(1)
+    ).first()
+    return questionnaire_version(session, row.code, row.version) if row else None
 
 
 def declare_equivalent(session: Session, item: QuestionnaireItem,
