@@ -263,3 +263,32 @@ def test_unknown_client_id_types_do_not_crash(client, world):
         body["client_id"] = bad
         r = client.post("/api/v1/votes", json=body, headers=world.auth(world.device_token))
         assert r.status_code == 422, bad
+
+
+def test_kiosk_offline_for_a_day_uploads_its_queue(client, world, session):
+    """A tablet that lost its network for a day sends its queue at once: every vote is
+    stored once, none is flagged for arriving in a burst, and each counts on the local day it
+    was cast (a retry of the whole queue changes nothing)."""
+    now = datetime.now(timezone.utc)
+    queue = [vote(("very_satisfied", "satisfied", "not_satisfied")[i % 3],
+                  at=(now - timedelta(hours=24) + timedelta(minutes=4 * i)).isoformat())
+             for i in range(300)]  # one vote every four minutes for twenty hours
+    statuses = [client.post("/api/v1/votes", json=v, headers=world.auth(world.device_token))
+                .status_code for v in queue]
+    assert statuses == [201] * 300
+    again = [client.post("/api/v1/votes", json=v, headers=world.auth(world.device_token))
+             .status_code for v in queue[:50]]
+    assert again == [200] * 50
+    session.rollback()
+    rows = session.execute(select(Ballot.status, func.count()).group_by(Ballot.status)).all()
+    assert rows == [("valid", 300)]
+    days = dict(session.execute(select(DailyTally.day, func.sum(DailyTally.count))
+                                .group_by(DailyTally.day)).all())
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    expected: dict = {}
+    for v in queue:
+        day = datetime.fromisoformat(v["answered_at"]).astimezone(tz).date()
+        expected[day] = expected.get(day, 0) + 1
+    assert days == expected
