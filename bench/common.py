@@ -36,7 +36,8 @@ def scratch_database(name: str) -> Iterator[str]:
     from survey_app.cli import alembic_config
 
     server = make_url(PG_SERVER)
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    # pre-ping: a fault drill may restart PostgreSQL while this engine holds a connection
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))

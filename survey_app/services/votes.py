@@ -29,6 +29,7 @@ from .tallies import bump_tally
 from .units import counter_by_code, in_subtree, unit_by_code
 
 DEFAULT_QUESTIONNAIRE = "KIOSK-3L"
+MAX_VERSION = 1_000_000
 VOTE_FIELDS = frozenset({
     "client_id", "unit", "counter", "channel", "questionnaire", "version", "answers",
     "answered_at", "respondent_group", "procedure_field", "procedure_code", "dossier",
@@ -363,7 +364,8 @@ def _questionnaire(session: Session, payload: Mapping[str, Any], problems: dict[
     if code is not None and not isinstance(code, str):
         problems["questionnaire"] = Problem("must_be_text")
         return None
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)
+                                or not 1 <= version <= MAX_VERSION):
         problems["version"] = Problem("bad_integer")
         return None
     if code is None and version is None and unit_id is not None and channel is not None:

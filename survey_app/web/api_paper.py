@@ -13,6 +13,7 @@ from ..errors import json_error
 from ..services import paper
 from ..services.questionnaires import questionnaire_version
 from ..services.units import in_subtree, unit_by_code
+from ..services.votes import MAX_VERSION
 from .api import _policy, _problems, authenticated, bp
 
 BATCH_FIELDS = {"unit", "from", "to", "issued", "returned", "label", "questionnaire", "version"}
@@ -63,7 +64,8 @@ def paper_batches_create() -> Response | tuple[Response, int]:
     code = payload.get("questionnaire", "KIOSK-3L")
     version = payload.get("version")
     questionnaire = questionnaire_version(session, code, version) if isinstance(code, str) and (
-        version is None or isinstance(version, int)) else None
+        version is None or (isinstance(version, int) and not isinstance(version, bool)
+                            and 1 <= version <= MAX_VERSION)) else None
     if questionnaire is None:
         problems["questionnaire"] = Problem("unknown_questionnaire",
                                             {"code": str(code)[:40], "version": version or "?"})
@@ -84,7 +86,7 @@ def paper_batches_create() -> Response | tuple[Response, int]:
     return jsonify(paper.summary(session, batch).as_json()), 201
 
 
-@bp.get("/paper-batches/<int:batch_id>")
+@bp.get("/paper-batches/<id:batch_id>")
 @authenticated
 def paper_batches_show(batch_id: int) -> Response | tuple[Response, int]:
     user = _clerk()
@@ -100,7 +102,7 @@ def paper_batches_show(batch_id: int) -> Response | tuple[Response, int]:
     return jsonify(paper.summary(session, batch).as_json())
 
 
-@bp.post("/paper-batches/<int:batch_id>/ballots")
+@bp.post("/paper-batches/<id:batch_id>/ballots")
 @authenticated
 def paper_batches_ballots(batch_id: int) -> Response | tuple[Response, int]:
     """Key in one sheet: 201; duplicate serial 409; beyond ``returned`` or invalid 422."""

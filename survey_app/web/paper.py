@@ -152,7 +152,7 @@ def create() -> Any:
     return redirect(url_for("paper.show", batch_id=batch.id))
 
 
-@bp.get("/<int:batch_id>")
+@bp.get("/<id:batch_id>")
 @login_required(*CLERKS)
 def show(batch_id: int) -> Any:
     batch = _batch(batch_id)
@@ -162,7 +162,7 @@ def show(batch_id: int) -> Any:
                            differences=paper.disagreements(session, batch))
 
 
-@bp.post("/<int:batch_id>/edit")
+@bp.post("/<id:batch_id>/edit")
 @login_required(*CLERKS)
 def edit(batch_id: int) -> Any:
     batch = _batch(batch_id)
@@ -181,7 +181,7 @@ def edit(batch_id: int) -> Any:
     return redirect(url_for("paper.show", batch_id=batch.id))
 
 
-@bp.post("/<int:batch_id>/delete")
+@bp.post("/<id:batch_id>/delete")
 @login_required(*CLERKS)
 def delete(batch_id: int) -> Any:
     batch = _batch(batch_id)
@@ -216,19 +216,19 @@ def _entry_page(batch: PaperBatch, mode: str, *, values: dict[str, str] | None =
     ), status
 
 
-@bp.get("/<int:batch_id>/entry")
+@bp.get("/<id:batch_id>/entry")
 @login_required(*CLERKS)
 def entry(batch_id: int) -> Any:
     return _entry_page(_batch(batch_id), "entry")
 
 
-@bp.get("/<int:batch_id>/check")
+@bp.get("/<id:batch_id>/check")
 @login_required(*CLERKS)
 def check(batch_id: int) -> Any:
     return _entry_page(_batch(batch_id), "check")
 
 
-@bp.post("/<int:batch_id>/<any(entry, check):mode>")
+@bp.post("/<id:batch_id>/<any(entry, check):mode>")
 @login_required(*CLERKS)
 def save(batch_id: int, mode: str) -> Any:
     """Save one sheet (Enter); the next sheet opens with the following free serial."""
@@ -264,7 +264,7 @@ def save(batch_id: int, mode: str) -> Any:
     return redirect(url_for(f"paper.{mode}", batch_id=batch.id, last=serial))
 
 
-@bp.post("/<int:batch_id>/undo")
+@bp.post("/<id:batch_id>/undo")
 @login_required(*CLERKS)
 def undo(batch_id: int) -> Any:
     batch = _batch(batch_id)
@@ -278,7 +278,7 @@ def undo(batch_id: int) -> Any:
     return redirect(url_for("paper.entry", batch_id=batch.id, last=sheet.serial - 1))
 
 
-@bp.get("/<int:batch_id>/ballots.pdf")
+@bp.get("/<id:batch_id>/ballots.pdf")
 @login_required(*CLERKS, "officer")
 def print_ballots(batch_id: int) -> Response:
     """Every sheet of the batch with its serial (the same serials on every reprint)."""
@@ -295,7 +295,7 @@ def print_ballots(batch_id: int) -> Response:
     return response
 
 
-@bp.get("/<int:batch_id>/template.<any(csv, xlsx):kind>")
+@bp.get("/<id:batch_id>/template.<any(csv, xlsx):kind>")
 @login_required(*CLERKS)
 def template(batch_id: int, kind: str) -> Response:
     """The import template: Vietnamese headers, one row per sheet to fill in."""
@@ -325,7 +325,7 @@ def template(batch_id: int, kind: str) -> Response:
     return response
 
 
-@bp.post("/<int:batch_id>/import")
+@bp.post("/<id:batch_id>/import")
 @login_required(*CLERKS)
 def import_file(batch_id: int) -> Any:
     """All rows or none; every bad row is listed with its number and reason."""

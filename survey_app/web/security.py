@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask, Request, Response, abort, request
 from sqlalchemy.exc import DataError
+from werkzeug.routing import IntegerConverter
 
 #: Officer pages embed matplotlib SVG, whose elements carry style attributes.
 STYLED_PREFIXES = ("/officer", "/index", "/admin")
@@ -24,6 +25,14 @@ BASE_CSP = (
     "connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a row id, 1 … 2³¹−1. Larger numbers do not match (404) instead of
+    overflowing the database driver (found by schemathesis)."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 class SafeJSONRequest(Request):
@@ -41,6 +50,7 @@ class SafeJSONRequest(Request):
 
 def init_app(app: Flask) -> None:
     app.request_class = SafeJSONRequest
+    app.url_map.converters["id"] = IdConverter
     production = app.config["ENV"] == "production"
 
     @app.before_request
@@ -52,10 +62,13 @@ def init_app(app: Flask) -> None:
             abort(400)
 
     @app.errorhandler(DataError)
-    def _bad_data(exc: DataError) -> Response:
+    @app.errorhandler(OverflowError)
+    def _bad_data(exc: Exception) -> Response:
+        # A value the database cannot hold (NUL in text, a number beyond 64 bits) that slipped
+        # past validation: the caller's input is wrong, nothing was stored.
         from ..errors import json_error
 
-        return json_error(422, "invalid", {"body": "Dữ liệu chứa ký tự không hợp lệ."})
+        return json_error(422, "invalid", {"body": "Dữ liệu chứa giá trị không hợp lệ."})
 
     @app.after_request
     def _headers(response: Response) -> Response:
