@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .db import get_db
 from .services import accounts, questionnaires, tallies, units
+from .services.audit import record_action
 from .services.units import RowErrors
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -118,6 +119,8 @@ def kiosk_register(unit_code: str, counter_code: str | None, label: str | None) 
             if counter is None:
                 _fail(f"unit {unit_code} has no counter {counter_code!r}")
         device, token = accounts.register_kiosk(session, unit, counter, label)
+        record_action(session, None, "kiosk.register", "kiosk_device", device.id,
+                      unit=unit_code, counter=counter_code)
     click.echo(f"Kiosk device {device.id} registered to {unit_code}"
                + (f" / {counter_code}" if counter_code else "") + ". Token:")
     click.echo(token)
@@ -145,6 +148,8 @@ def users_create(username: str, role: str, unit_code: str | None, password_stdin
             user = accounts.create_user(session, username, role, password, unit)
         except accounts.AccountError as exc:
             _fail(str(exc))
+        record_action(session, None, "user.create", "user_account", user.id,
+                      username=username, role=role, unit=unit_code)
     click.echo(f"User {user.username} ({user.role}) created.")
 
 
@@ -166,8 +171,48 @@ def tokens_create(username: str, label: str | None) -> None:
             _fail(f"no active user {username!r}")
         assert user is not None
         token = accounts.create_api_token(session, user, label)
+        record_action(session, None, "api_token.create", "user_account", user.id, label=label)
     click.echo(f"API token for {username}:")
     click.echo(token)
+
+
+@tokens_group.command("list")
+@click.option("--username")
+def tokens_list(username: str | None) -> None:
+    """API tokens (id, user, label, created, last used, revoked); never the tokens themselves."""
+    from sqlalchemy import select
+
+    from .models import ApiToken, UserAccount
+
+    with get_db(current_app).transaction() as session:
+        stmt = select(ApiToken, UserAccount.username).join(UserAccount).order_by(ApiToken.id)
+        if username:
+            stmt = stmt.where(UserAccount.username == username)
+        for token, name in session.execute(stmt):
+            state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            click.echo(f"{token.id:>5}  {name:<20} {token.label or '':<20} "
+                       f"created {token.created_at:%Y-%m-%d}  used {used}  {state}")
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke an API token by id (see `tokens list`); requests with it get 401 at once."""
+    from datetime import datetime, timezone
+
+    from .models import ApiToken
+
+    with get_db(current_app).transaction() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            _fail(f"no API token {token_id}")
+        assert token is not None
+        if token.revoked_at is None:
+            token.revoked_at = datetime.now(timezone.utc)
+            record_action(session, None, "api_token.revoke", "api_token", token.id,
+                          username=token.user.username)
+    click.echo(f"API token {token_id} revoked.")
 
 
 tallies_group = AppGroup("tallies", help="The daily tally rollup.")

@@ -146,3 +146,30 @@ def test_tallies_check_detects_drift(runner, session):
     assert r.exit_code == 1 and "monthly cell(s) differ from the daily rollup" in r.output
     assert runner.invoke(args=["tallies", "rebuild"]).exit_code == 0
     assert runner.invoke(args=["tallies", "check"]).exit_code == 0
+
+
+def test_tokens_list_and_revoke_take_effect_at_once(runner, session, client, tmp_path):
+    from survey_app.models import AuditEvent
+
+    f = tmp_path / "units.csv"
+    f.write_text(GOOD, encoding="utf-8")
+    runner.invoke(args=["units", "import", str(f)])
+    runner.invoke(args=["users", "create", "--username", "qt", "--role", "admin",
+                        "--password-stdin"], input="mật khẩu đủ dài\n")
+    created = runner.invoke(args=["tokens", "create", "--username", "qt",
+                                  "--label", "phần mềm một cửa"])
+    token = created.output.strip().splitlines()[-1]
+    auth = {"Authorization": f"Bearer {token}"}
+    query = "/api/v1/figures?unit=DN&from=2026-01-01&to=2026-01-31"
+    assert client.get(query, headers=auth).status_code == 200
+    listing = runner.invoke(args=["tokens", "list"]).output
+    assert "qt" in listing and "phần mềm một cửa" in listing and "active" in listing
+    assert token not in listing
+    token_id = int(listing.split()[0])
+    assert runner.invoke(args=["tokens", "revoke", str(token_id)]).exit_code == 0
+    assert client.get(query, headers=auth).status_code == 401
+    assert "revoked" in runner.invoke(args=["tokens", "list"]).output
+    assert runner.invoke(args=["tokens", "revoke", "999"]).exit_code == 1
+    session.rollback()
+    actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["user.create", "api_token.create", "api_token.revoke"]
