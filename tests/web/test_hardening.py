@@ -247,3 +247,24 @@ def test_nul_characters_are_refused_everywhere(client, world, session):
                       headers=world.auth(world.admin_token)).status_code == 400
     assert client.get("/w/HC%00").status_code in (400, 404)
     assert _count(session) == 0
+
+
+def test_csrf_is_enforced_on_every_form(app, client, world):
+    """Every POST route outside the token-authenticated JSON APIs refuses a form without its
+    CSRF token (400), whoever is signed in — including routes added later."""
+    from flask import url_for
+
+    posted = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.rule.startswith(("/api/", "/kiosk/api/")):
+            continue
+        values = {arg: ("HC" if "code" in arg else
+                        "entry" if arg == "mode" else "csv" if arg == "kind" else 1)
+                  for arg in rule.arguments}
+        with app.test_request_context():
+            path = url_for(rule.endpoint, **values)
+        r = client.post(path, data={"a.overall": "satisfied", "username": "admin",
+                                    "password": "correct horse battery"})
+        posted.append(rule.rule)
+        assert r.status_code == 400, (rule.rule, r.status_code)
+    assert "/login" in posted and "/w/<unit_code>" in posted and "/paper/" in posted
