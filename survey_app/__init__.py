@@ -40,6 +40,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(qr.bp)
     app.register_blueprint(paper.bp)
+    from .web import items
+
+    app.register_blueprint(items.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     cli.init_app(app)
     return app

@@ -295,3 +295,23 @@ def test_item_figures_parameters(client, world):
         "unit": "LC", "from": "2026-01-01", "to": "2026-12-31", "questionnaire": "KIOSK-3L"},
         headers=world.auth(world.officer_token))
     assert r.status_code == 403
+
+
+def test_officer_page_shows_item_and_element_figures(runner, client, world):
+    assert _load(runner, SIPAS).exit_code == 0
+    for n, tc1 in enumerate(["5", "4", "3", "1"]):  # the data of the figures test above
+        _cast_sipas(client, world, _sipas_answers("4" if n < 3 else "3", tc1=tc1, tc2="4",
+                                                  tc3="2", tc4="2"))
+    assert client.get("/items/").status_code == 302  # sign-in first
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    client.post("/login", data={"username": "officer.hc", "password": "correct horse battery",
+                                "csrf_token": token})
+    page = client.get("/items/?unit=HC&questionnaire=SIPAS-5E&from=2026-01-01&to=2026-12-31"
+                      "&subtree=0").get_data(as_text=True)
+    assert "Chỉ số chung (trung bình các yếu tố): 67.5%" in page
+    assert re.search(r"Tiếp cận dịch vụ</td><td class=\"num\">37.5%", page)
+    assert "15.0–85.0%" in page  # tc1's Wilson interval
+    assert client.get("/items/?unit=LC&questionnaire=SIPAS-5E").status_code in (200, 404)
+    other = client.get("/items/?unit=LC&questionnaire=SIPAS-5E").get_data(as_text=True)
+    assert "Quận Liên Chiểu" not in other  # an officer never sees another district

@@ -1,0 +1,53 @@
+"""Officer page: item, element and overall figures of a longer questionnaire (SIPAS-style).
+
+The same numbers as ``GET /api/v1/figures/items``, as a table an officer can read and print.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy import select
+
+from ..db import get_session
+from ..domain.periods import Period, year
+from ..models import Questionnaire, Unit
+from ..services.item_figures import item_figures
+from ..services.units import subtree_ids
+from .auth import current_user, login_required, may_see_unit
+
+bp = Blueprint("items", __name__, url_prefix="/items")
+
+
+@bp.get("/")
+@login_required("admin", "officer")
+def show() -> Any:
+    user = current_user()
+    assert user is not None
+    session = get_session()
+    stmt = select(Unit).order_by(Unit.name)
+    if user.role != "admin":
+        stmt = stmt.where(Unit.id.in_(subtree_ids(user.unit_id)))  # type: ignore[arg-type]
+    units = list(session.scalars(stmt))
+    codes = sorted(set(session.scalars(select(Questionnaire.code))))
+    args = request.args
+    unit = next((u for u in units if u.code == args.get("unit")), units[0] if units else None)
+    code = args.get("questionnaire") or ("SIPAS-5E" if "SIPAS-5E" in codes else
+                                         (codes[0] if codes else None))
+    today = date.today()
+    try:
+        period = Period(date.fromisoformat(args["from"]), date.fromisoformat(args["to"])) \
+            if args.get("from") and args.get("to") else year(today.year)
+    except ValueError:
+        abort(400)
+    subtree = args.get("subtree", "1") == "1"
+    results = []
+    if unit is not None and code is not None:
+        if not may_see_unit(user, unit.id):
+            abort(404)
+        results = [r.as_json() for r in item_figures(session, code, unit, period,
+                                                      subtree=subtree)]
+    return render_template("items/show.html", units=units, unit=unit, codes=codes, code=code,
+                           period=period, subtree=subtree, results=results)
