@@ -13,7 +13,7 @@
  *             and offline votes wait in IndexedDB instead.
  */
 
-const VERSION = 'v1';
+const VERSION = 'v2';
 const CACHE = `kiosk-shell-${VERSION}`;
 const SHELL = [
   './', // the page itself (index.html), under the URL the server guarantees

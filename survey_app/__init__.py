@@ -43,6 +43,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .web import items
 
     app.register_blueprint(items.bp)
+    from .web import index as index_pages
+
+    app.register_blueprint(index_pages.bp)
+    from .web import kiosk, kiosk_devices
+
+    app.register_blueprint(kiosk.bp)  # the tablet PWA at /kiosk/ and its pairing API
+    app.register_blueprint(kiosk_devices.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     cli.init_app(app)
     return app

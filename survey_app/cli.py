@@ -290,3 +290,7 @@ def init_app(app: Flask) -> None:
     from .cli_check import check
 
     app.cli.add_command(check)
+    from . import cli_index
+
+    cli_index.init_app(app)  # the index and dossiers groups
+    from . import cli_kiosk  # noqa: F401  # kiosk pair / list / revoke, added to kiosk_group

@@ -87,6 +87,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid": ("Dữ liệu không hợp lệ; xem từng trường trong \"errors\".",
                 "Invalid input; see each field in \"errors\"."),
     "internal": ("Lỗi hệ thống.", "Internal error."),
+    # kiosk tablets (web/kiosk.py)
+    "revoked": ("Thiết bị đã bị thu hồi; máy này không còn được phép gửi phiếu đánh giá.",
+                "This device has been revoked; it may no longer send votes."),
+    "pairing_malformed": ("Mã ghép nối gồm 8 ký tự chữ và số, ví dụ ABCD-EFGH.",
+                          "A pairing code has 8 letters and digits, e.g. ABCD-EFGH."),
+    "pairing_unknown": ("Mã ghép nối không tồn tại. Vui lòng kiểm tra lại từng ký tự.",
+                        "Unknown pairing code. Please check each character."),
+    "pairing_expired": ("Mã ghép nối đã hết hạn. Vui lòng tạo mã mới.",
+                        "This pairing code has expired. Please create a new one."),
+    "pairing_used": ("Mã ghép nối đã được sử dụng; mỗi mã chỉ dùng được một lần.",
+                     "This pairing code has already been used; each code works once."),
+    "pairing_throttled": ("Nhập sai mã quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+                          "Too many wrong codes. Please try again in {minutes} minutes."),
 }
 
 

@@ -2,6 +2,14 @@
 
 from .audit import AuditEvent
 from .ballot import Answer, Ballot, DailyTally, MonthlyTally
+from .index import (
+    DossierCount,
+    IndexBonus,
+    IndexHandScore,
+    IndexScheme,
+    IndexSurveyAnswers,
+)
+from .kiosk import KioskPairingCode
 from .paper import PaperBatch, PaperCheck, PaperSheet
 from .questionnaire import (
     ItemEquivalence,
@@ -20,8 +28,14 @@ __all__ = [
     "Ballot",
     "Counter",
     "DailyTally",
+    "DossierCount",
+    "IndexBonus",
+    "IndexHandScore",
+    "IndexScheme",
+    "IndexSurveyAnswers",
     "ItemEquivalence",
     "KioskDevice",
+    "KioskPairingCode",
     "MonthlyTally",
     "PaperBatch",
     "PaperCheck",

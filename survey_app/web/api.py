@@ -19,7 +19,7 @@ from ..errors import json_error
 from ..i18n import current_language
 from ..messages import message
 from ..models import Unit
-from ..services import accounts, receipts, votes
+from ..services import accounts, kiosk, receipts, votes
 from ..services.figures import unit_figures
 from ..services.item_figures import item_figures
 from ..services.paper import paper_figures
@@ -72,7 +72,8 @@ def authenticated(view: F) -> F:
                 return json_error(410, "receipt_expired")
             principal = None
         if principal is None:
-            response = json_error(401, "unauthorized")
+            # a revoked tablet is told so in words (shown on its "revoked" screen)
+            response = json_error(401, kiosk.token_refusal(get_session(), _bearer()))
             response.headers["WWW-Authenticate"] = 'Bearer realm="survey"'
             return response
         g.principal = principal
@@ -112,6 +113,8 @@ def votes_create() -> Response | tuple[Response, int]:
         receipt = g.get("receipt")
         if receipt is not None:
             vote.dossier_hash = receipt.dossier_hash
+        # kiosk bursts (judged on answer times, not arrival) are stored flagged, not dropped
+        kiosk.flag_burst(session, vote, kiosk.BurstRule.from_config(current_app.config))
         now = datetime.now(timezone.utc)
         result = votes.record_vote(session, vote, received_at=now, policy=policy)
         if receipt is not None and result.created:
@@ -289,4 +292,4 @@ def openapi() -> Response:
 
 
 # Routes that live in their own modules but share this blueprint.
-from . import api_paper, api_receipts  # noqa: E402,F401
+from . import api_index, api_paper, api_receipts  # noqa: E402,F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.vocab import CHANNELS, FLAG_REASONS, LEVELS, REASONS, RESPONDENT_GROUPS, STATUSES
+from .openapi_index import index_paths, index_schemas
 
 PERCENT = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
 
@@ -203,9 +204,11 @@ def openapi_document() -> dict[str, Any]:
                                      "items": {"$ref": "#/components/schemas/UnitNode"}},
                     },
                 },
+                **index_schemas(),
             },
         },
         "paths": {
+            **index_paths(),
             "/api/v1/votes": {
                 "post": {
                     "operationId": "votes_create",

@@ -519,16 +519,22 @@ DEMO_PREVIOUS = {"LC": "84.00", "HC": "91.50", "TK": "87.10", "ST": "81.00", "NH
                  "CL": "70.00", "HV": "74.10"}
 
 
+DEMO_NAMES = {"LC": "Liên Chiểu", "HC": "Hải Châu", "TK": "Thanh Khê", "ST": "Sơn Trà",
+              "NHS": "Ngũ Hành Sơn", "HV": "Hòa Vang"}
+
+
 def demo_inputs():
     by_unit = {}
     with open(EXAMPLES / "scores-demo.csv", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
-            u = by_unit.setdefault(row["unit"], {"name": row["name"], "entries": {}, "bonus": []})
+            assert (row["scheme"], row["year"]) == ("DEMO-QH", "2024")
+            name = DEMO_NAMES[row["unit"]]
+            u = by_unit.setdefault(row["unit"], {"name": name, "entries": {}, "bonus": []})
             if row["component"] == "bonus":
-                u["bonus"].append(Decimal(row["appraised"]))
+                u["bonus"].append(Decimal(row["appraised_score"]))
             else:
-                u["entries"][row["component"]] = HandScore(Decimal(row["self"]),
-                                                           Decimal(row["appraised"]))
+                u["entries"][row["component"]] = HandScore(Decimal(row["self_score"]),
+                                                           Decimal(row["appraised_score"]))
     inputs = [UnitInput("CL", "Cẩm Lệ", previous_total=Decimal(DEMO_PREVIOUS["CL"]))]
     for code, u in by_unit.items():
         entries = dict(u["entries"])

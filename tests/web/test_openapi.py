@@ -94,3 +94,40 @@ def test_responses_validate_against_the_document(client, world):
     assert {s for _, s in seen} >= {200, 201, 401, 403, 422}
     # the VoteIn schema describes the request we actually send
     _validate(doc, body, {"$ref": "#/components/schemas/VoteIn"})
+
+
+def test_index_responses_validate_against_the_document(client, session, world):
+    from survey_app.services.index import load_scheme
+
+    load_scheme(session, {
+        "code": "DN-PAR", "year": 2026, "name": "Chỉ số cải cách hành chính năm 2026",
+        "period": {"from": "2026-01-01", "to": "2026-12-31"},
+        "blocks": [{"name": "Quận, huyện", "units": ["HC", {"unit": "LC", "ranked": False}]}],
+        "components": [
+            {"code": "chi_dao", "name": "Chỉ đạo điều hành", "max": 80},
+            {"code": "hai_long", "name": "Mức độ hài lòng", "max": 20, "formula": "threshold",
+             "threshold": 90},
+        ],
+    })
+    session.commit()
+    doc = client.get("/api/v1/openapi.json").json
+    ranking = "/api/v1/index/{code}/{year}"
+    satisfaction = ranking + "/satisfaction"
+    admin, officer = world.auth(world.admin_token), world.auth(world.officer_token)
+    cases = [
+        (ranking, client.get("/api/v1/index/DN-PAR/2026", headers=admin)),
+        (ranking, client.get("/api/v1/index/DN-PAR/2026", headers=officer)),
+        (ranking, client.get("/api/v1/index/DN-PAR/2026")),
+        (ranking, client.get("/api/v1/index/DN-PAR/2026", headers=world.auth(world.clerk_token))),
+        (ranking, client.get("/api/v1/index/DN-PAR/2011", headers=admin)),
+        (ranking, client.get("/api/v1/index/DN-PAR/2026?block=1", headers=admin)),
+        (satisfaction, client.get("/api/v1/index/DN-PAR/2026/satisfaction", headers=admin)),
+        (satisfaction, client.get("/api/v1/index/DN-PAR/2026/satisfaction", headers=officer)),
+    ]
+    statuses = set()
+    for path, response in cases:
+        schema = _schema_for(doc, path, "get", response.status_code)
+        assert schema is not None, (path, response.status_code)
+        _validate(doc, response.json, schema)
+        statuses.add(response.status_code)
+    assert statuses == {200, 401, 403, 404, 422}

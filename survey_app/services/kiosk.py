@@ -1,0 +1,287 @@
+"""Kiosk tablets: pairing codes, device status and revocation, and the burst check on votes.
+
+Pairing. An officer (web page or ``flask kiosk pair``) creates a short code for a unit and,
+optionally, a counter. The tablet sends the code once (``POST /kiosk/api/pair``) and receives
+its own device token, which implies the unit, counter and the ``kiosk`` channel from then on.
+Only a keyed hash of the code is stored; a code expires (15 minutes unless asked otherwise) and
+works once: exchanging it stamps ``used_at`` and the device in one conditional ``UPDATE``, so two
+tablets racing with the same code get one device between them.
+
+Burst. See :func:`burst_flag`.
+
+Services flush and never commit; the request or command commits once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from ..domain.questionnaire import Definition
+from ..models import Ballot, Counter, KioskDevice, KioskPairingCode, Unit, UserAccount
+from .accounts import TOUCH_INTERVAL, register_kiosk
+from .questionnaires import QuestionnaireVersion, assigned_questionnaire, questionnaire_version
+from .security import DEVICE_TOKEN_PREFIX, keyed_hash, token_digest
+from .units import subtree_ids
+from .votes import VoteIn
+
+#: Unambiguous characters only: no 0/O, 1/I/L, so a code read aloud or off paper is typed right.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+#: 31⁸ ≈ 8.5·10¹¹ codes: with the per-address limit on failed attempts, guessing one of the few
+#: live codes before it expires is hopeless.
+CODE_LENGTH = 8
+DEFAULT_MINUTES = 15
+MAX_MINUTES = 7 * 24 * 60
+#: The client's questionnaire when nothing compatible is assigned (the three-level ballot).
+KIOSK_QUESTIONNAIRE = "KIOSK-3L"
+#: Items the tablet client knows how to ask (app.js: faces, reason toggles, comment box).
+CLIENT_ITEMS = frozenset({"overall", "reasons", "comment"})
+
+
+class PairingError(ValueError):
+    """A code that cannot be exchanged. ``kind``: malformed, unknown, expired or used."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(kind)
+
+
+#: Defaults of the burst rule: more than 5 votes answered within 60 s (see :func:`burst_flag`).
+BURST_VOTES = 5
+BURST_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class BurstRule:
+    """More than ``votes`` votes from one device answered within ``seconds`` is a burst."""
+
+    votes: int = BURST_VOTES
+    seconds: int = BURST_SECONDS
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> BurstRule:
+        """``KIOSK_BURST_VOTES`` / ``KIOSK_BURST_SECONDS`` (``SURVEY_…`` in the environment)."""
+        return cls(votes=int(config.get("KIOSK_BURST_VOTES", BURST_VOTES)),
+                   seconds=int(config.get("KIOSK_BURST_SECONDS", BURST_SECONDS)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Pairing codes
+
+
+def normalise_code(raw: str) -> str:
+    """Upper case without spaces or dashes: ``abcd-efgh`` and ``ABCD EFGH`` are ``ABCDEFGH``."""
+    return "".join(ch for ch in raw.upper() if ch not in " -\t\r\n")
+
+
+def format_code(code: str) -> str:
+    """``ABCDEFGH`` → ``ABCD-EFGH``, easier to read out and type."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def _code_hash(secret_key: str, code: str) -> str:
+    return keyed_hash(secret_key, "kiosk-pairing", normalise_code(code))
+
+
+def create_pairing_code(session: Session, unit: Unit, counter: Counter | None, *,
+                        secret_key: str, now: datetime, minutes: int = DEFAULT_MINUTES,
+                        user: UserAccount | None = None, label: str | None = None
+                        ) -> tuple[KioskPairingCode, str]:
+    """Create a single-use code for ``unit`` (and ``counter``); returns the row and the code
+    formatted for display (``ABCD-EFGH``), which is shown once and never stored."""
+    if counter is not None and counter.unit_id != unit.id:
+        raise ValueError("the counter belongs to another unit")
+    if not 1 <= minutes <= MAX_MINUTES:
+        raise ValueError(f"minutes must be from 1 to {MAX_MINUTES}")
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    row = KioskPairingCode(code_hash=_code_hash(secret_key, code), unit=unit, counter=counter,
+                           label=(label or "").strip()[:120] or None, created_at=now,
+                           expires_at=now + timedelta(minutes=minutes), created_by=user)
+    session.add(row)
+    session.flush()
+    return row, format_code(code)
+
+
+def pair_device(session: Session, raw_code: str, *, secret_key: str, now: datetime
+                ) -> tuple[KioskDevice, str, KioskPairingCode]:
+    """Exchange a pairing code for a new device and its token (shown once).
+
+    Raises :class:`PairingError`. The code is marked used by ``UPDATE … WHERE used_at IS NULL``
+    together with the device it created; if a concurrent request got there first the update
+    touches no row and this request fails as ``used`` (its device is rolled back with it).
+    """
+    code = normalise_code(raw_code)
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        raise PairingError("malformed")
+    row = session.scalar(
+        select(KioskPairingCode)
+        .options(joinedload(KioskPairingCode.unit), joinedload(KioskPairingCode.counter))
+        .where(KioskPairingCode.code_hash == _code_hash(secret_key, code)))
+    if row is None:
+        raise PairingError("unknown")
+    if row.used_at is not None:
+        raise PairingError("used")
+    if row.expires_at <= now:
+        raise PairingError("expired")
+    device, token = register_kiosk(session, row.unit, row.counter, row.label)
+    claimed = session.execute(
+        update(KioskPairingCode)
+        .where(KioskPairingCode.id == row.id, KioskPairingCode.used_at.is_(None))
+        .values(used_at=now, device_id=device.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise PairingError("used")
+    session.refresh(row)
+    return device, token, row
+
+
+def open_codes(session: Session, user: UserAccount, now: datetime) -> list[KioskPairingCode]:
+    """Unused, unexpired codes of the units ``user`` may see, newest first."""
+    stmt = (select(KioskPairingCode)
+            .options(joinedload(KioskPairingCode.unit), joinedload(KioskPairingCode.counter),
+                     joinedload(KioskPairingCode.created_by))
+            .where(KioskPairingCode.used_at.is_(None), KioskPairingCode.expires_at > now)
+            .order_by(KioskPairingCode.id.desc()))
+    if user.role != "admin":
+        stmt = stmt.where(KioskPairingCode.unit_id.in_(subtree_ids(user.unit_id or 0)))
+    return list(session.scalars(stmt))
+
+
+# ---------------------------------------------------------------------------------------------
+# Devices
+
+
+def token_refusal(session: Session, token: str | None) -> str:
+    """The 401 error key for a token that was refused: ``revoked`` for a revoked device (the
+    tablet then says so in words), ``unauthorized`` for anything else."""
+    return "revoked" if device_by_token(session, token or "")[1] == "revoked" else "unauthorized"
+
+
+def device_by_token(session: Session, token: str) -> tuple[KioskDevice | None, str]:
+    """The device a token names and its state: ``active``, ``revoked`` or ``unknown``.
+
+    Unlike :func:`accounts.device_for_token` this tells a revoked device apart, so the tablet
+    can say "revoked" instead of "unauthorized".
+    """
+    if not token.startswith(DEVICE_TOKEN_PREFIX) or len(token) > 200:
+        return None, "unknown"
+    device = session.scalar(
+        select(KioskDevice)
+        .options(joinedload(KioskDevice.unit), joinedload(KioskDevice.counter))
+        .where(KioskDevice.token_hash == token_digest(token)))
+    if device is None:
+        return None, "unknown"
+    return device, "revoked" if device.revoked_at is not None else "active"
+
+
+def mark_seen(device: KioskDevice, now: datetime) -> None:
+    """Refresh ``last_seen_at``, at most every few minutes (as the vote path does)."""
+    if device.last_seen_at is None or now - device.last_seen_at > TOUCH_INTERVAL:
+        device.last_seen_at = now
+
+
+def revoke_device(session: Session, device: KioskDevice, now: datetime) -> bool:
+    """Stop accepting the device's token at once; False when it was revoked already."""
+    if device.revoked_at is not None:
+        return False
+    device.revoked_at = now
+    session.flush()
+    return True
+
+
+def devices_in_scope(session: Session, user: UserAccount | None) -> list[KioskDevice]:
+    """Devices of the units ``user`` may see (all for an admin or the command line), by unit,
+    counter and id."""
+    stmt = (select(KioskDevice)
+            .join(Unit, Unit.id == KioskDevice.unit_id)
+            .outerjoin(Counter, Counter.id == KioskDevice.counter_id)
+            .options(joinedload(KioskDevice.unit), joinedload(KioskDevice.counter))
+            .order_by(Unit.code, Counter.code, KioskDevice.id))
+    if user is not None and user.role != "admin":
+        stmt = stmt.where(KioskDevice.unit_id.in_(subtree_ids(user.unit_id or 0)))
+    return list(session.scalars(stmt))
+
+
+def kiosk_questionnaire(session: Session, unit_id: int, on: date) -> QuestionnaireVersion | None:
+    """The questionnaire the tablet should vote with: the one assigned to the unit for the
+    kiosk channel when the client can ask it (overall face, reasons, comment), else the latest
+    three-level ballot. A longer form assigned to the kiosk channel would need a client that
+    can show it; sending faces under its code would only produce 422s kept on the tablet."""
+    assigned = assigned_questionnaire(session, unit_id, "kiosk", on)
+    if assigned is not None and client_can_ask(assigned.definition):
+        return assigned
+    return questionnaire_version(session, KIOSK_QUESTIONNAIRE)
+
+
+def client_can_ask(definition: Definition) -> bool:
+    """Whether the kiosk client's three faces (+ optional reasons and comment) fill the form."""
+    items = {item.code: item for item in definition.items}
+    overall = items.get("overall")
+    return ("kiosk" in definition.channels and set(items) <= CLIENT_ITEMS
+            and overall is not None and overall.kind == "three_level"
+            and all(not item.required for code, item in items.items() if code != "overall"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Burst
+
+
+def burst_flag(session: Session, *, device_id: int, client_id: Any, answered_at: datetime,
+               rule: BurstRule) -> str | None:
+    """``"burst"`` when this device already has ``rule.votes`` or more *other* votes answered
+    in the ``rule.seconds`` up to this vote's answer time; ``None`` otherwise.
+
+    Why answer times and not arrival times. A tablet that lost its network keeps every vote in
+    IndexedDB and, when the network returns, sends the whole queue back to back: hundreds of
+    requests in a few seconds. Their *arrival* looks exactly like a flood, but each vote carries
+    the time the citizen answered (``answered_at``, the tablet's clock), and those are as far
+    apart as the citizens were. Judging the spacing of answer times therefore
+
+    - never flags an honest offline upload, however fast it arrives (one vote every few minutes
+      stays one vote every few minutes);
+    - still flags a real burst that happened while offline (a child tapping the faces twenty
+      times in a minute is twenty answer times within a minute, whenever they arrive);
+    - does not depend on the tablet's clock being right, only on it running: a wrong absolute
+      time moves every vote together and keeps their spacing (a wrong clock is flagged
+      separately, as ``clock_ahead`` / ``clock_too_old``).
+
+    The client itself cannot produce votes closer than its input lock and thank-you screen
+    (about 3–5 s), and a counter serves one citizen at a time, so more than ``votes`` in
+    ``seconds`` (default: more than 5 in 60 s) is faster than people queueing at one counter.
+
+    Only the votes beyond the limit are flagged: the first ones in a window may well be real.
+    The window looks back from each vote, and the queue sends oldest first, so a vote is
+    compared with the ones answered before it. Flagged votes are stored and counted apart,
+    never dropped; an officer may reinstate them. The count stops at ``rule.votes`` rows (a
+    bounded look-up on ``ix_ballot_device_answered``), so a flood costs no more per vote than
+    a trickle.
+
+    A limit of what this can know: whoever holds a device token can also forge answer times.
+    The token is the trust boundary; revoke it (``flask kiosk revoke`` or the officer page).
+    """
+    if rule.votes <= 0 or rule.seconds <= 0:
+        return None
+    start = answered_at - timedelta(seconds=rule.seconds)
+    recent = (select(Ballot.id)
+              .where(Ballot.device_id == device_id, Ballot.answered_at > start,
+                     Ballot.answered_at <= answered_at, Ballot.client_id != client_id)
+              .limit(rule.votes)
+              .subquery())
+    earlier = session.scalar(select(func.count()).select_from(recent)) or 0
+    return "burst" if earlier >= rule.votes else None
+
+
+def flag_burst(session: Session, vote: VoteIn, rule: BurstRule) -> None:
+    """Set ``vote.flag`` to ``"burst"`` for a kiosk vote over the limit (:func:`burst_flag`);
+    a vote already flagged by another check keeps its reason. Call before ``record_vote``."""
+    if vote.device_id is None or vote.channel != "kiosk" or vote.flag is not None:
+        return
+    vote.flag = burst_flag(session, device_id=vote.device_id, client_id=vote.client_id,
+                           answered_at=vote.answered_at, rule=rule)

@@ -1,0 +1,148 @@
+"""The index part of the OpenAPI document (merged into :func:`openapi.openapi_document`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+POINTS = {"type": ["number", "null"], "description": "points, two decimals, half-up"}
+PERCENT = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
+NAME = {"type": ["string", "null"]}
+
+
+def _error(description: str, with_fields: bool = False) -> dict[str, Any]:
+    ref = "ValidationError" if with_fields else "Error"
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+def index_schemas() -> dict[str, Any]:
+    unit = {
+        "type": "object",
+        "required": ["unit", "name", "total", "rank", "band", "components", "bonus",
+                     "satisfaction_rate", "n", "sufficient", "previous_total", "delta"],
+        "additionalProperties": False,
+        "properties": {
+            "unit": {"type": "string"}, "name": NAME, "total": POINTS,
+            "rank": {"type": ["integer", "null"], "minimum": 1,
+                     "description": "competition rank in the block (1, 2, 2, 4); null for "
+                                    "units marked ranked: false and units without a total"},
+            "band": NAME,
+            "components": {"type": "object", "additionalProperties": POINTS,
+                           "description": "points of every component by code, tree order"},
+            "bonus": POINTS,
+            "satisfaction_rate": {**PERCENT, "description": "percent, one decimal"},
+            "n": {"type": ["integer", "null"], "minimum": 0,
+                  "description": "n of the satisfaction component (valid votes)"},
+            "sufficient": {"type": "boolean",
+                           "description": "false when a computed component is below min_n"},
+            "previous_total": POINTS, "delta": POINTS,
+            "ranked": {"type": "boolean"},
+            "reasons": {"type": "object", "additionalProperties": {"type": "string"},
+                        "description": "why a component has no points or is flagged"},
+        },
+    }
+    component = {
+        "type": "object", "required": ["code", "name", "max", "formula", "parent"],
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                       "max": {"type": "number"},
+                       "formula": {"enum": ["linear", "threshold", "dossier", "option_credit",
+                                            None]},
+                       "parent": NAME},
+    }
+    sat_component = {
+        "type": "object",
+        "required": ["code", "formula", "max", "points", "rate", "n", "sufficient", "reason"],
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                       "formula": {"enum": ["linear", "threshold", "dossier"]},
+                       "max": {"type": "number"}, "points": POINTS, "rate": PERCENT,
+                       "n": {"type": ["integer", "null"]}, "sufficient": {"type": "boolean"},
+                       "reason": NAME},
+    }
+    counts = {"type": ["object", "null"], "required": ["very_satisfied", "satisfied",
+                                                       "not_satisfied"],
+              "additionalProperties": {"type": "integer", "minimum": 0}}
+    sat_unit = {
+        "type": "object",
+        "required": ["unit", "name", "n", "counts", "satisfaction_rate", "interval95",
+                     "sufficient", "flagged", "source", "components"],
+        "additionalProperties": False,
+        "properties": {
+            "unit": {"type": "string"}, "name": NAME, "n": {"type": "integer", "minimum": 0},
+            "counts": counts, "satisfaction_rate": PERCENT,
+            "interval95": {"oneOf": [{"type": "null"}, {
+                "type": "object", "required": ["low", "high"],
+                "properties": {"low": PERCENT, "high": PERCENT}}]},
+            "sufficient": {"type": "boolean"},
+            "flagged": {"type": "integer", "minimum": 0,
+                        "description": "suspect votes awaiting review, not counted"},
+            "source": {"enum": ["live", "snapshot", None],
+                       "description": "snapshot = a closed period's frozen figures"},
+            "components": {"type": "array", "items": sat_component},
+        },
+    }
+    head = {"scheme": {"type": "string"}, "year": {"type": "integer"},
+            "from": {"type": "string", "format": "date"},
+            "to": {"type": "string", "format": "date"},
+            "rule": {"const": "share3-v1"}, "min_n": {"type": "integer"}}
+    return {
+        "IndexResult": {
+            "type": "object", "required": ["scheme", "year", "blocks"],
+            "properties": {
+                **head, "name": {"type": "string"}, "max_total": {"type": "number"},
+                "previous_year": {"type": ["integer", "null"]},
+                "components": {"type": "array", "items": component},
+                "bands": {"type": "array", "items": {
+                    "type": "object", "required": ["label", "min"],
+                    "properties": {"label": {"type": "string"}, "min": {"type": "number"}}}},
+                "blocks": {"type": "array", "items": {
+                    "type": "object", "required": ["name", "units"],
+                    "properties": {"name": {"type": "string"},
+                                   "units": {"type": "array", "items": unit}}}},
+            },
+        },
+        "IndexSatisfaction": {
+            "type": "object", "required": ["scheme", "year", "from", "to", "blocks"],
+            "properties": {
+                **head,
+                "blocks": {"type": "array", "items": {
+                    "type": "object", "required": ["name", "units"],
+                    "properties": {"name": {"type": "string"},
+                                   "units": {"type": "array", "items": sat_unit}}}},
+            },
+        },
+    }
+
+
+def index_paths() -> dict[str, Any]:
+    params = [
+        {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+        {"name": "year", "in": "path", "required": True, "schema": {"type": "integer"}},
+        {"name": "lang", "in": "query", "schema": {"enum": ["vi", "en"]}},
+    ]
+    errors = {
+        "401": _error("missing, unknown or revoked token"),
+        "403": _error("not an admin or officer token, or no unit of the scheme is in the "
+                      "officer's subtree"),
+        "404": _error("no scheme with this code and year is loaded"),
+        "422": _error("unknown query parameters", with_fields=True),
+    }
+
+    def ok(ref: str, description: str) -> dict[str, Any]:
+        return {"description": description, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+    return {
+        "/api/v1/index/{code}/{year}": {"get": {
+            "operationId": "index_show",
+            "summary": "The scored index: per block, units in rank order (officers: their "
+                       "subtree's units, ranked within the whole block)",
+            "security": [{"bearer": []}], "parameters": params,
+            "responses": {"200": ok("IndexResult", "the ranking"), **errors},
+        }},
+        "/api/v1/index/{code}/{year}/satisfaction": {"get": {
+            "operationId": "index_satisfaction",
+            "summary": "The satisfaction component(s) on their own, per block unit",
+            "security": [{"bearer": []}], "parameters": params,
+            "responses": {"200": ok("IndexSatisfaction", "figures and points"), **errors},
+        }},
+    }
