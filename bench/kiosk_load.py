@@ -198,7 +198,7 @@ def _measure(browser: Any, base: str, storage: dict[str, str], counter: ByteCoun
         context.add_init_script(WATCH_SCREEN)
         page = context.new_page()
         responses: list[Any] = []
-        page.on("response", lambda r: responses.append(r))
+        page.on("response", lambda r, seen=responses: seen.append(r))
         counter.reset()
         page.goto(base)
         page.wait_for_selector('body[data-screen="pair"]')
@@ -216,7 +216,7 @@ def _measure(browser: Any, base: str, storage: dict[str, str], counter: ByteCoun
         context.add_init_script(WATCH_SCREEN)
         page = context.new_page()
         responses = []
-        page.on("response", lambda r: responses.append(r))
+        page.on("response", lambda r, seen=responses: seen.append(r))
         page.goto(base)
         page.wait_for_selector('body[data-screen="vote"]')
         cold.append({"ms": page.evaluate("window.__screens.vote"),

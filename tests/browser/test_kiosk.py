@@ -108,7 +108,8 @@ def _live_url(app, live_server) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_officer_pairs_a_tablet_and_each_level_reaches_the_figures(app, world, browser, tablet):
+def test_officer_pairs_a_tablet_and_each_level_reaches_the_figures(app, world, browser, tablet,
+                                                                   artifacts: Path):
     officer = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     desk = officer.new_page()
     desk.goto(f"{app.config['LIVE_URL']}/login?next=/officer/kiosks/")
@@ -118,6 +119,7 @@ def test_officer_pairs_a_tablet_and_each_level_reaches_the_figures(app, world, b
     desk.get_by_label("Nơi đặt máy").select_option(label="Quận Hải Châu · Quầy số 1")
     desk.get_by_role("button", name="Tạo mã ghép nối").click()
     code = desk.locator("#new-code").inner_text()
+    desk.screenshot(path=str(artifacts / "kiosk-officer-new-code.png"), full_page=True)
     assert len(code) == 9 and code[4] == "-"
 
     page = tablet.new_page()
