@@ -97,6 +97,15 @@ class VotePolicy:
     clock_skew: timedelta = timedelta(minutes=5)
     max_age: timedelta = timedelta(days=30)
 
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> VotePolicy:
+        """The policy the app's configuration describes (SURVEY_TIMEZONE, …)."""
+        return cls(
+            timezone=ZoneInfo(cfg["TIMEZONE"]), secret_key=cfg["SECRET_KEY"],
+            clock_skew=timedelta(seconds=int(cfg["CLOCK_SKEW_SECONDS"])),
+            max_age=timedelta(days=int(cfg["MAX_ANSWER_AGE_DAYS"])),
+        )
+
 
 @dataclass(slots=True)
 class VoteIn:

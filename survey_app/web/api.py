@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from functools import wraps
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import select
@@ -90,13 +89,7 @@ def _problems(problems: dict[str, Problem], status: int = 422) -> Response:
 
 
 def _policy() -> votes.VotePolicy:
-    cfg = current_app.config
-    return votes.VotePolicy(
-        timezone=ZoneInfo(cfg["TIMEZONE"]),
-        secret_key=cfg["SECRET_KEY"],
-        clock_skew=timedelta(seconds=int(cfg["CLOCK_SKEW_SECONDS"])),
-        max_age=timedelta(days=int(cfg["MAX_ANSWER_AGE_DAYS"])),
-    )
+    return votes.VotePolicy.from_config(current_app.config)
 
 
 @bp.post("/votes")
@@ -135,41 +128,19 @@ def votes_create() -> Response | tuple[Response, int]:
 @authenticated
 def figures_show() -> Response | tuple[Response, int]:
     """Shares, satisfaction rate, n and Wilson interval for a unit and an inclusive date range."""
-    args = request.args
-    problems: dict[str, Problem] = {}
-    allowed = {"unit", "from", "to", "channel", "subtree", "lang"}
-    for name in args:
-        if name not in allowed:
-            problems[name] = Problem("unknown_field")
-    start = _date_arg("from", problems)
-    end = _date_arg("to", problems)
-    channel = args.get("channel")
+    parsed = _unit_period_args({"channel"})
+    if isinstance(parsed, Response):
+        return parsed
+    unit, period, subtree, problems = parsed
+    channel = request.args.get("channel")
     if channel is not None and channel not in CHANNELS:
         problems["channel"] = Problem("unknown_channel", {"allowed": ", ".join(CHANNELS)})
-    subtree_arg = args.get("subtree", "0")
-    if subtree_arg not in ("0", "1"):
-        problems["subtree"] = Problem("bad_flag")
-    code = args.get("unit")
-    if not code:
-        problems["unit"] = Problem("required")
-    if start and end:
-        if end < start:
-            problems["to"] = Problem("date_order")
-        elif (end - start).days >= MAX_RANGE_DAYS:
-            problems["to"] = Problem("range_too_long", {"max": MAX_RANGE_DAYS})
-    if problems:
         return _problems(problems)
     session = get_session()
-    unit = unit_by_code(session, code or "")
-    if unit is None:
-        return _problems({"unit": Problem("unknown_unit", {"code": (code or "")[:40]})}, 404)
-    if not _may_read(unit):
-        return json_error(403, "forbidden_unit")
-    assert start and end
-    figures = unit_figures(session, unit, Period(start, end), min_n=current_app.config["MIN_N"],
-                           channel=channel, subtree=subtree_arg == "1")
+    figures = unit_figures(session, unit, period, min_n=current_app.config["MIN_N"],
+                           channel=channel, subtree=subtree)
     body = figures.as_json()
-    paper_part = paper_figures(session, unit, Period(start, end), subtree=subtree_arg == "1")
+    paper_part = paper_figures(session, unit, period, subtree=subtree)
     if paper_part is not None and channel in (None, "paper"):
         body["paper"] = paper_part
     return jsonify(body)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -47,12 +46,7 @@ class CsrfForm(FlaskForm):
 
 
 def _policy() -> votes.VotePolicy:
-    cfg = current_app.config
-    return votes.VotePolicy(
-        timezone=ZoneInfo(cfg["TIMEZONE"]), secret_key=cfg["SECRET_KEY"],
-        clock_skew=timedelta(seconds=int(cfg["CLOCK_SKEW_SECONDS"])),
-        max_age=timedelta(days=int(cfg["MAX_ANSWER_AGE_DAYS"])),
-    )
+    return votes.VotePolicy.from_config(current_app.config)
 
 
 def _batch(batch_id: int) -> PaperBatch:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -198,12 +198,7 @@ def _count_vote() -> None:
 
 
 def _policy() -> votes.VotePolicy:
-    cfg = current_app.config
-    return votes.VotePolicy(
-        timezone=ZoneInfo(cfg["TIMEZONE"]), secret_key=cfg["SECRET_KEY"],
-        clock_skew=timedelta(seconds=int(cfg["CLOCK_SKEW_SECONDS"])),
-        max_age=timedelta(days=int(cfg["MAX_ANSWER_AGE_DAYS"])),
-    )
+    return votes.VotePolicy.from_config(current_app.config)
 
 
 def questionnaire_for(unit: Unit, channel: str) -> QuestionnaireVersion:
