@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import yaml
@@ -13,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .db import get_db
-from .services import accounts, questionnaires, tallies, units
+from .services import accounts, breakdowns, questionnaires, tallies, units
 from .services.audit import record_action
 from .services.units import RowErrors
 
@@ -215,15 +216,17 @@ def tokens_revoke(token_id: int) -> None:
     click.echo(f"API token {token_id} revoked.")
 
 
-tallies_group = AppGroup("tallies", help="The daily tally rollup.")
+tallies_group = AppGroup("tallies", help="The rollups (daily, monthly, subtree breakdowns).")
 
 
 @tallies_group.command("rebuild")
 def tallies_rebuild() -> None:
-    """Recompute the rollup from the raw ballots."""
+    """Recompute the rollups from the raw ballots (also after a unit moved in the tree)."""
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
     with get_db(current_app).transaction() as session:
         cells = tallies.rebuild_tallies(session)
-    click.echo(f"Rebuilt {cells} tally cell(s).")
+        rows = breakdowns.rebuild_breakdowns(session, tz)
+    click.echo(f"Rebuilt {cells} tally cell(s) and {rows} breakdown row(s).")
 
 
 @tallies_group.command("check")
@@ -233,13 +236,16 @@ def tallies_check() -> None:
     with db.transaction() as session:
         live, counted = tallies.live_tallies(session), tallies.counted_tallies(session)
         monthly = tallies.monthly_drift(session)
+        subtree = breakdowns.breakdown_drift(session, ZoneInfo(current_app.config["TIMEZONE"]))
     diff = {k for k in live.keys() | counted.keys() if live.get(k, 0) != counted.get(k, 0)}
     for key in sorted(diff, key=str)[:50]:
         click.echo(f"{key}: live {live.get(key, 0)} != ballots {counted.get(key, 0)}", err=True)
     if monthly:
         click.echo(f"{monthly} monthly cell(s) differ from the daily rollup", err=True)
-    if diff or monthly:
-        _fail(f"{len(diff) + monthly} tally cell(s) differ; run 'tallies rebuild'")
+    if subtree:
+        click.echo(f"{subtree} subtree breakdown row(s) differ from the ballots", err=True)
+    if diff or monthly or subtree:
+        _fail(f"{len(diff) + monthly + subtree} tally cell(s) differ; run 'tallies rebuild'")
     click.echo(f"Rollup matches the ballots ({len(live)} cell(s)).")
 
 

@@ -106,6 +106,11 @@ def counted_time(
     return CountedTime(answered_at, None)
 
 
+def is_whole_months(p: Period) -> bool:
+    """Whether the period runs from a month's first day to a month's last (month, quarter, …)."""
+    return _is_whole_months(p)
+
+
 def _is_whole_months(p: Period) -> bool:
     return p.start.day == 1 and p.end == month(p.end.year, p.end.month).end
 

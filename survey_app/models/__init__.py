@@ -10,6 +10,7 @@ from .index import (
     IndexSurveyAnswers,
 )
 from .kiosk import KioskPairingCode
+from .officer import PeriodSnapshot, SnapshotCell, SubtreeTally
 from .paper import PaperBatch, PaperCheck, PaperSheet
 from .questionnaire import (
     ItemEquivalence,
@@ -40,10 +41,13 @@ __all__ = [
     "PaperBatch",
     "PaperCheck",
     "PaperSheet",
+    "PeriodSnapshot",
     "Questionnaire",
     "QuestionnaireAssignment",
     "QuestionnaireItem",
     "ReceiptToken",
+    "SnapshotCell",
+    "SubtreeTally",
     "Unit",
     "UserAccount",
 ]

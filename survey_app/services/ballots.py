@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.orm import Session
 
 from ..domain.vocab import STATUSES
 from ..models import Ballot, UserAccount
 from .audit import record_action
+from .breakdowns import bump_breakdowns, cells_of_ballot
 from .tallies import bump_tally
 
 
 def set_ballot_status(session: Session, ballot: Ballot, status: str, user: UserAccount | None,
-                      note: str | None = None, *, action: str | None = None) -> None:
+                      note: str | None = None, *, tz: ZoneInfo,
+                      action: str | None = None) -> None:
     """Move a ballot to ``status`` (``valid``, ``flagged``, ``void``, ``test``).
 
-    Ballots are never deleted: voiding keeps the row. The rollup cell moves in the same
-    transaction, and the change is audited with the old and new status and the note.
+    Ballots are never deleted: voiding keeps the row. The rollup cells (daily, monthly and the
+    subtree breakdowns, whose weekday × hour cell is in ``tz``) move in the same transaction,
+    and the change is audited with the old and new status and the note.
     """
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
@@ -29,6 +34,12 @@ def set_ballot_status(session: Session, ballot: Ballot, status: str, user: UserA
                    status=old, level=ballot.level, delta=-1)
         bump_tally(session, unit_id=ballot.unit_id, day=ballot.local_day, channel=ballot.channel,
                    status=status, level=ballot.level, delta=1)
+        cells = cells_of_ballot(session, ballot, tz)
+        month = ballot.local_day.replace(day=1)
+        bump_breakdowns(session, unit_id=ballot.unit_id, month=month, status=old,
+                        level=ballot.level, cells=cells, delta=-1)
+        bump_breakdowns(session, unit_id=ballot.unit_id, month=month, status=status,
+                        level=ballot.level, cells=cells, delta=1)
     ballot.status = status
     session.flush()
     record_action(session, user, action or f"ballot.{status}", "ballot", ballot.id,

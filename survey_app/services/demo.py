@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Answer, Ballot, Counter, Questionnaire, Unit
 from .accounts import create_api_token, create_user, register_kiosk
+from .breakdowns import rebuild_breakdowns
 from .questionnaires import assign_questionnaire
 from .security import fingerprint
 from .tallies import rebuild_tallies
@@ -126,6 +127,7 @@ def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
     if sipas is not None:  # the web link of every unit asks the five-element form
         assign_questionnaire(session, units["DN"], "web", sipas, start)
     cells = rebuild_tallies(session)
+    rebuild_breakdowns(session, tz)
     return [
         f"Demo seeded: {len(units)} units, {sum(map(len, counters.values()))} counters, "
         f"{len(devices)} kiosk devices, {n_votes} votes from {start} to {end} "

@@ -122,14 +122,15 @@ def update_batch(session: Session, batch: PaperBatch, *, issued: Any, returned: 
         record_action(session, user, "paper.batch.update", "paper_batch", batch.id, **changes)
 
 
-def delete_batch(session: Session, batch: PaperBatch, user: UserAccount | None) -> int:
+def delete_batch(session: Session, batch: PaperBatch, user: UserAccount | None,
+                 tz: ZoneInfo) -> int:
     """Void every sheet's ballot and mark the batch deleted; nothing is erased."""
     sheets = session.scalars(select(PaperSheet).where(PaperSheet.batch_id == batch.id)).all()
     for sheet in sheets:
         ballot = session.get(Ballot, sheet.ballot_id)
         assert ballot is not None
         set_ballot_status(session, ballot, "void", user, f"lô phiếu {batch.id} bị xóa",
-                          action="paper.ballot.void")
+                          tz=tz, action="paper.ballot.void")
     batch.deleted_at = datetime.now(timezone.utc)
     session.flush()
     record_action(session, user, "paper.batch.delete", "paper_batch", batch.id,
@@ -218,7 +219,7 @@ def enter_sheet(session: Session, batch: PaperBatch, *, serial: Any, answers: An
     return sheet
 
 
-def undo_sheet(session: Session, batch: PaperBatch, user: UserAccount,
+def undo_sheet(session: Session, batch: PaperBatch, user: UserAccount, tz: ZoneInfo,
                serial: int | None = None) -> PaperSheet | None:
     """Void the ballot of a sheet (by default the user's last in this batch) and free its
     serial for re-keying. The ballot row stays, status ``void``; the audit keeps the serial."""
@@ -231,7 +232,7 @@ def undo_sheet(session: Session, batch: PaperBatch, user: UserAccount,
     ballot = session.get(Ballot, sheet.ballot_id)
     assert ballot is not None
     set_ballot_status(session, ballot, "void", user, f"hủy phiếu số {sheet.serial}",
-                      action="paper.ballot.void")
+                      tz=tz, action="paper.ballot.void")
     session.execute(delete(PaperSheet).where(PaperSheet.id == sheet.id))
     record_action(session, user, "paper.sheet.undo", "paper_sheet", sheet.id, batch=batch.id,
                   serial=sheet.serial, ballot=ballot.id)

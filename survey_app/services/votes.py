@@ -23,6 +23,7 @@ from ..domain.periods import counted_time, local_date
 from ..domain.questionnaire import Problem, validate_answers
 from ..domain.vocab import CHANNELS, RESPONDENT_GROUPS
 from ..models import Answer, Ballot, Counter, KioskDevice, Unit, UserAccount
+from .breakdowns import REASON_ITEM, ballot_cells, bump_breakdowns
 from .questionnaires import QuestionnaireVersion, assigned_questionnaire, questionnaire_version
 from .security import fingerprint, keyed_hash
 from .tallies import bump_tally
@@ -266,6 +267,16 @@ def record_vote(
     if level is not None:
         bump_tally(session, unit_id=vote.unit_id, day=local_day, channel=vote.channel,
                    status=status, level=level)
+        reasons = vote.answers.get(REASON_ITEM) or ()
+        if isinstance(reasons, str):
+            reasons = (reasons,)
+        cells = ballot_cells(
+            channel=vote.channel, counter_id=vote.counter_id,
+            procedure_field=vote.procedure_field, respondent_group=vote.respondent_group,
+            counted_at=counted.at, level=level, tz=policy.timezone,
+            reasons=[str(r) for r in reasons])
+        bump_breakdowns(session, unit_id=vote.unit_id, month=local_day.replace(day=1),
+                        status=status, level=level, cells=cells)
     stored = StoredVote(ballot_id, vote.client_id, status, flag)
     return VoteResult(stored, created=True)
 

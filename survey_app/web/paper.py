@@ -179,7 +179,7 @@ def edit(batch_id: int) -> Any:
 @login_required(*CLERKS)
 def delete(batch_id: int) -> Any:
     batch = _batch(batch_id)
-    voided = paper.delete_batch(get_session(), batch, current_user())
+    voided = paper.delete_batch(get_session(), batch, current_user(), _policy().timezone)
     flash(f"Đã xóa lô phiếu {batch.id}; {voided} phiếu đã nhập được chuyển sang trạng thái hủy.",
           "info")
     return redirect(url_for("paper.index"))
@@ -264,7 +264,7 @@ def undo(batch_id: int) -> Any:
     batch = _batch(batch_id)
     user = current_user()
     assert user is not None
-    sheet = paper.undo_sheet(get_session(), batch, user)
+    sheet = paper.undo_sheet(get_session(), batch, user, _policy().timezone)
     if sheet is None:
         flash("Chưa có phiếu nào của Ông/Bà trong lô này để hủy.", "error")
         return redirect(url_for("paper.entry", batch_id=batch.id))

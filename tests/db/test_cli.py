@@ -116,7 +116,8 @@ def test_demo_then_rebuild_equals_live_rollup(runner, session, client):
     for level in ("very_satisfied", "not_satisfied", "satisfied"):
         assert client.post("/api/v1/votes", json=vote(level, unit="HC", channel="paper"),
                            headers={"Authorization": f"Bearer {token}"}).status_code == 201
-    assert runner.invoke(args=["tallies", "check"]).exit_code == 0
+    check = runner.invoke(args=["tallies", "check"])
+    assert check.exit_code == 0, check.output
     session.rollback()
     live = sorted(session.execute(select(DailyTally.__table__)).all())
     assert live != before
@@ -136,7 +137,8 @@ def test_tallies_check_detects_drift(runner, session):
     r = runner.invoke(args=["tallies", "check"])
     assert r.exit_code == 1 and "differ" in r.output
     assert runner.invoke(args=["tallies", "rebuild"]).exit_code == 0
-    assert runner.invoke(args=["tallies", "check"]).exit_code == 0
+    check = runner.invoke(args=["tallies", "check"])
+    assert check.exit_code == 0, check.output
     # the monthly rollup is checked against the daily one too
     from survey_app.models import MonthlyTally
 
@@ -145,7 +147,8 @@ def test_tallies_check_detects_drift(runner, session):
     r = runner.invoke(args=["tallies", "check"])
     assert r.exit_code == 1 and "monthly cell(s) differ from the daily rollup" in r.output
     assert runner.invoke(args=["tallies", "rebuild"]).exit_code == 0
-    assert runner.invoke(args=["tallies", "check"]).exit_code == 0
+    check = runner.invoke(args=["tallies", "check"])
+    assert check.exit_code == 0, check.output
 
 
 def test_tokens_list_and_revoke_take_effect_at_once(runner, session, client, tmp_path):
@@ -173,3 +176,4 @@ def test_tokens_list_and_revoke_take_effect_at_once(runner, session, client, tmp
     session.rollback()
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["user.create", "api_token.create", "api_token.revoke"]
+
