@@ -14,6 +14,7 @@ from ..domain.periods import Period, split_by_months
 from ..domain.shares import Tally, satisfaction_rate, share, wilson_interval
 from ..domain.vocab import LEVELS
 from ..models import DailyTally, MonthlyTally, Unit
+from .snapshots import snapshot_for, snapshot_tally
 from .units import subtree_ids
 
 
@@ -28,6 +29,8 @@ class Figures:
     min_n: int
     channel: str | None = None
     subtree: bool = False
+    #: The content hash of the closed period's snapshot these figures come from, if any.
+    snapshot_hash: str | None = None
 
     @property
     def sufficient(self) -> bool:
@@ -59,6 +62,8 @@ class Figures:
             "sufficient": self.sufficient,
             "min_n": self.min_n,
             "flagged": self.flagged,
+            "source": "snapshot" if self.snapshot_hash else "live",
+            "snapshot_hash": self.snapshot_hash,
         }
 
 
@@ -69,8 +74,15 @@ def unit_figures(
     """Sum the rollups for a unit (or its subtree) over the period's local dates.
 
     Whole months come from the monthly rollup and the days around them from the daily one, in
-    one grouped query; parents are summed from counts, never averaged from shares.
+    one grouped query; parents are summed from counts, never averaged from shares. A period
+    closed for the unit or an ancestor is read from its snapshot.
     """
+    snapshot = snapshot_for(session, unit.id, period)
+    if snapshot is not None:
+        tally, flagged = snapshot_tally(session, snapshot, unit.id, own=not subtree,
+                                        channel=channel)
+        return Figures(unit, period, tally, flagged, min_n, channel, subtree,
+                       snapshot.content_hash)
     split = split_by_months(period)
     parts = []
     if split.months is not None:

@@ -58,6 +58,7 @@ from ..models import (
 from ..models._types import utcnow
 from .audit import record_action
 from .figures import unit_figures
+from .snapshots import snapshot_for, snapshot_tally
 from .units import subtree_ids
 
 #: Formulas scored from a satisfaction rate (the component published by the satisfaction API).
@@ -307,16 +308,17 @@ class SatisfactionInput:
 
 
 def closed_period_tally(session: Session, unit: Unit, period: Period) -> SatisfactionInput | None:
-    """SEAM — the closed period's snapshot of a unit's subtree, preferred when one exists.
+    """The closed period's snapshot of a unit's subtree, preferred when one is in force.
 
     DOMAIN.md §7 scores the satisfaction component "from a closed period": figures frozen with
-    a content hash so the index no longer moves. Period close (snapshots, migration 0005) is
-    being built in the officer workspace; until its service exists this returns None and
-    :func:`satisfaction_inputs` reads the live rollup. When it lands, return
-    ``SatisfactionInput(snapshot_tally, snapshot_flagged, source="snapshot")`` for a snapshot of
-    exactly ``period`` (subtree figures), and None otherwise.
+    a content hash so the index no longer moves. A snapshot of exactly ``period`` on the unit or
+    an ancestor is used; otherwise None, and :func:`satisfaction_inputs` reads the live rollup.
     """
-    return None
+    snapshot = snapshot_for(session, unit.id, period)
+    if snapshot is None:
+        return None
+    tally, flagged = snapshot_tally(session, snapshot, unit.id)
+    return SatisfactionInput(tally, flagged, source="snapshot")
 
 
 def satisfaction_inputs(session: Session, scheme: Scheme) -> dict[str, SatisfactionInput]:

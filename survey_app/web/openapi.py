@@ -117,6 +117,11 @@ def openapi_document() -> dict[str, Any]:
                         "sufficient": {"type": "boolean"},
                         "min_n": {"type": "integer"},
                         "flagged": {"type": "integer", "minimum": 0},
+                        "source": {"enum": ["live", "snapshot"],
+                                   "description": "snapshot: the period is closed and these "
+                                                  "are its frozen figures"},
+                        "snapshot_hash": {"type": ["string", "null"],
+                                          "description": "content hash of the snapshot"},
                         "paper": {
                             "type": "object",
                             "description": "present when paper batches' survey periods lie "

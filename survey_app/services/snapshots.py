@@ -1,0 +1,263 @@
+"""Period close (DOMAIN.md §7): a unit subtree's figures for a period frozen into a snapshot.
+
+Closing copies, for every unit of the subtree, its subtree's breakdown cells summed over the
+period, its monthly trend and its own votes by channel into ``snapshot_cell`` and hashes a
+canonical listing of them (SHA-256). While the snapshot is in force, figures of that period for
+any unit of the subtree come from it. Reopening is audited with what changed since the close.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from ..domain.periods import Period, is_whole_months
+from ..domain.shares import Tally
+from ..models import (
+    AuditEvent,
+    MonthlyTally,
+    PeriodSnapshot,
+    SnapshotCell,
+    SubtreeTally,
+    Unit,
+    UserAccount,
+)
+from ..models.officer import ROLLED_STATUSES
+from .audit import record_action
+from .breakdowns import lineage
+from .units import subtree_ids
+
+HASH_HEADER = "survey-snapshot-v1"
+#: Reopen changes kept in the audit log (the rest are counted).
+MAX_LISTED_CHANGES = 200
+
+SnapshotKey = tuple[int, str, str, str, str]  # unit_id, dimension, key, status, level
+
+
+class CloseError(ValueError):
+    """A close or reopen that cannot be done; the message is shown to the administrator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A unit's headline count that differs between the snapshot and the live rollup."""
+
+    unit_code: str
+    unit_name: str
+    status: str
+    level: str
+    before: int
+    after: int
+
+
+def snapshot_for(session: Session, unit_id: int, period: Period) -> PeriodSnapshot | None:
+    """The snapshot in force for exactly ``period`` on the unit or an ancestor, if any."""
+    candidates = list(session.scalars(select(PeriodSnapshot).where(
+        PeriodSnapshot.period_from == period.start, PeriodSnapshot.period_to == period.end,
+        PeriodSnapshot.reopened_at.is_(None))))
+    if not candidates:
+        return None
+    roots = {s.unit_id: s for s in candidates}
+    parents = _parents_of(session, unit_id)
+    for owner in lineage(unit_id, parents):
+        if owner in roots:
+            return roots[owner]
+    return None
+
+
+def _parents_of(session: Session, unit_id: int) -> dict[int, int | None]:
+    """Parent links from ``unit_id`` up to the root (a few small queries)."""
+    out: dict[int, int | None] = {}
+    current: int | None = unit_id
+    for _ in range(64):
+        if current is None or current in out:
+            break
+        parent = session.scalar(select(Unit.parent_id).where(Unit.id == current))
+        out[current] = parent
+        current = parent
+    return out
+
+
+def live_cells(session: Session, root: Unit, period: Period) -> Counter[SnapshotKey]:
+    """What a snapshot of ``root`` and ``period`` would hold if taken now (whole months only)."""
+    if not is_whole_months(period):
+        raise CloseError("Chỉ khóa được kỳ gồm các tháng trọn vẹn (tháng, quý, 6 tháng, năm).")
+    ids = subtree_ids(root.id).scalar_subquery()
+    t = SubtreeTally
+    cells: Counter[SnapshotKey] = Counter()
+    rows = session.execute(
+        select(t.unit_id, t.dimension, t.key, t.status, t.level, func.sum(t.count))
+        .where(t.unit_id.in_(ids), t.month >= period.start, t.month <= period.end)
+        .group_by(t.unit_id, t.dimension, t.key, t.status, t.level))
+    for uid, dim, key, status, level, n in rows:
+        cells[(uid, dim, key, status, level)] += int(n)
+    rows = session.execute(
+        select(t.unit_id, t.month, t.status, t.level, func.sum(t.count))
+        .where(t.unit_id.in_(ids), t.month >= period.start, t.month <= period.end,
+               t.dimension == "channel")
+        .group_by(t.unit_id, t.month, t.status, t.level))
+    for uid, month, status, level, n in rows:
+        cells[(uid, "month", month.strftime("%Y-%m"), status, level)] += int(n)
+    m = MonthlyTally
+    rows = session.execute(
+        select(m.unit_id, m.channel, m.status, m.level, func.sum(m.count))
+        .where(m.unit_id.in_(ids), m.month >= period.start, m.month <= period.end,
+               m.status.in_(ROLLED_STATUSES))
+        .group_by(m.unit_id, m.channel, m.status, m.level))
+    for uid, channel, status, level, n in rows:
+        cells[(uid, "own", channel, status, level)] += int(n)
+    return Counter({k: v for k, v in cells.items() if v})
+
+
+def content_hash(root_code: str, period: Period, cells: Mapping[SnapshotKey, int],
+                 codes: Mapping[int, str]) -> str:
+    """SHA-256 of the canonical listing: a header line, then one sorted tab-separated line per
+    non-zero cell, units named by code so the hash is the same on any copy of the database."""
+    digest = hashlib.sha256(
+        f"{HASH_HEADER}\t{root_code}\t{period.start}\t{period.end}\n".encode())
+    lines = sorted(f"{codes[u]}\t{d}\t{k}\t{s}\t{lv}\t{n}\n"
+                   for (u, d, k, s, lv), n in cells.items() if n)
+    for line in lines:
+        digest.update(line.encode())
+    return digest.hexdigest()
+
+
+def _codes(session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
+    ids = set(unit_ids)
+    return {uid: code for uid, code in session.execute(
+        select(Unit.id, Unit.code).where(Unit.id.in_(ids)))} if ids else {}
+
+
+def close_period(session: Session, root: Unit, period: Period, user: UserAccount | None,
+                 note: str | None = None) -> PeriodSnapshot:
+    """Freeze ``period`` for ``root``'s subtree; refuses a period already closed there."""
+    existing = snapshot_for(session, root.id, period)
+    if existing is not None:
+        where = "đơn vị này" if existing.unit_id == root.id else "đơn vị cấp trên"
+        raise CloseError(f"Kỳ {period.start:%d/%m/%Y}–{period.end:%d/%m/%Y} đã được khóa ở "
+                         f"{where} (mã băm {existing.content_hash[:12]}…).")
+    cells = live_cells(session, root, period)
+    codes = _codes(session, {root.id, *(k[0] for k in cells)})
+    digest = content_hash(root.code, period, cells, codes)
+    snapshot = PeriodSnapshot(unit_id=root.id, period_from=period.start, period_to=period.end,
+                              closed_by_id=user.id if user else None, note=note or None,
+                              content_hash=digest, cells=len(cells))
+    session.add(snapshot)
+    session.flush()
+    rows = [{"snapshot_id": snapshot.id, "unit_id": u, "dimension": d, "key": k, "status": s,
+             "level": lv, "count": n} for (u, d, k, s, lv), n in cells.items()]
+    for i in range(0, len(rows), 5000):
+        session.execute(insert(SnapshotCell.__table__), rows[i:i + 5000])
+    record_action(session, user, "period.close", "period_snapshot", snapshot.id,
+                  unit=root.code, period=[str(period.start), str(period.end)],
+                  content_hash=digest, cells=len(cells), note=note)
+    return snapshot
+
+
+def stored_cells(session: Session, snapshot: PeriodSnapshot) -> Counter[SnapshotKey]:
+    c = SnapshotCell
+    return Counter({(u, d, k, s, lv): n for u, d, k, s, lv, n in session.execute(
+        select(c.unit_id, c.dimension, c.key, c.status, c.level, c.count)
+        .where(c.snapshot_id == snapshot.id))})
+
+
+def verify(session: Session, snapshot: PeriodSnapshot) -> bool:
+    """Whether the stored cells still hash to the recorded content hash."""
+    cells = stored_cells(session, snapshot)
+    root = session.get(Unit, snapshot.unit_id)
+    assert root is not None
+    codes = _codes(session, {root.id, *(k[0] for k in cells)})
+    period = Period(snapshot.period_from, snapshot.period_to)
+    return content_hash(root.code, period, cells, codes) == snapshot.content_hash
+
+
+def changes_since_close(session: Session, snapshot: PeriodSnapshot) -> tuple[list[Change], int]:
+    """Headline counts (subtree, by status and level) that moved since the close, and the
+    number of all cells that differ."""
+    root = session.get(Unit, snapshot.unit_id)
+    assert root is not None
+    period = Period(snapshot.period_from, snapshot.period_to)
+    before, after = stored_cells(session, snapshot), live_cells(session, root, period)
+    differing = sum(1 for k in before.keys() | after.keys() if before[k] != after[k])
+
+    def headline(cells: Counter[SnapshotKey]) -> Counter[tuple[int, str, str]]:
+        out: Counter[tuple[int, str, str]] = Counter()
+        for (u, d, _k, s, lv), n in cells.items():
+            if d == "channel":
+                out[(u, s, lv)] += n
+        return out
+
+    hb, ha = headline(before), headline(after)
+    keys = sorted(k for k in hb.keys() | ha.keys() if hb[k] != ha[k])
+    names = {uid: (code, name) for uid, code, name in session.execute(
+        select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_({k[0] for k in keys})))} \
+        if keys else {}
+    changes = [Change(names[u][0], names[u][1], s, lv, hb[(u, s, lv)], ha[(u, s, lv)])
+               for u, s, lv in keys]
+    return changes, differing
+
+
+def reopen_period(session: Session, snapshot: PeriodSnapshot, user: UserAccount | None,
+                  note: str) -> list[Change]:
+    """Take a snapshot out of force, auditing who, why and what changed since it was taken."""
+    if snapshot.reopened_at is not None:
+        raise CloseError("Kỳ này đã được mở lại trước đó.")
+    if not note.strip():
+        raise CloseError("Cần ghi lý do mở lại kỳ.")
+    changes, differing = changes_since_close(session, snapshot)
+    snapshot.reopened_at = datetime.now(timezone.utc)
+    snapshot.reopened_by_id = user.id if user else None
+    snapshot.reopen_note = note.strip()
+    session.flush()
+    root = session.get(Unit, snapshot.unit_id)
+    record_action(
+        session, user, "period.reopen", "period_snapshot", snapshot.id,
+        unit=root.code if root else None,
+        period=[str(snapshot.period_from), str(snapshot.period_to)],
+        content_hash=snapshot.content_hash, note=note.strip(), cells_changed=differing,
+        changes=[{"unit": c.unit_code, "status": c.status, "level": c.level,
+                  "before": c.before, "after": c.after} for c in changes[:MAX_LISTED_CHANGES]],
+        changes_not_listed=max(0, len(changes) - MAX_LISTED_CHANGES))
+    return changes
+
+
+def snapshot_tally(session: Session, snapshot: PeriodSnapshot, unit_id: int, *,
+                   own: bool = False, channel: str | None = None) -> tuple[Tally, int]:
+    """A unit's frozen valid tally and flagged count (its subtree, or its own votes)."""
+    c = SnapshotCell
+    stmt = (select(c.key, c.status, c.level, c.count)
+            .where(c.snapshot_id == snapshot.id, c.unit_id == unit_id,
+                   c.dimension == ("own" if own else "channel")))
+    if channel is not None:
+        stmt = stmt.where(c.key == channel)
+    valid: Counter[str] = Counter()
+    flagged = 0
+    for _key, status, level, n in session.execute(stmt):
+        if status == "valid":
+            valid[level] += n
+        else:
+            flagged += n
+    return Tally.from_counts(valid), flagged
+
+
+def history(session: Session, unit_id: int | None = None) -> list[PeriodSnapshot]:
+    stmt = select(PeriodSnapshot).order_by(PeriodSnapshot.closed_at.desc(),
+                                           PeriodSnapshot.id.desc())
+    if unit_id is not None:
+        stmt = stmt.where(PeriodSnapshot.unit_id == unit_id)
+    return list(session.scalars(stmt))
+
+
+def audit_details(session: Session, snapshot_id: int, action: str) -> dict[str, Any] | None:
+    event = session.scalar(select(AuditEvent).where(
+        AuditEvent.target_type == "period_snapshot", AuditEvent.target_id == str(snapshot_id),
+        AuditEvent.action == action).order_by(AuditEvent.id.desc()).limit(1))
+    return event.details if event else None
+
