@@ -50,6 +50,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(kiosk.bp)  # the tablet PWA at /kiosk/ and its pairing API
     app.register_blueprint(kiosk_devices.bp)
+    from .web import officer, periods
+
+    app.register_blueprint(officer.bp)
+    app.register_blueprint(periods.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     cli.init_app(app)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -67,3 +68,18 @@ def vote(overall: str = "satisfied", *, at: str | None = None, **extra: Any) -> 
     }
     body.update(extra)
     return body
+
+
+def csrf_token(client: Any, path: str = "/login") -> str:
+    """The CSRF token of a page's form (the login form by default)."""
+    html = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def login(client: Any, username: str, password: str = "correct horse battery") -> None:
+    """Sign in through the real form (CSRF included); asserts it worked."""
+    r = client.post("/login", data={"username": username, "password": password,
+                                    "csrf_token": csrf_token(client)})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]

@@ -84,13 +84,15 @@ def unit_figures(
         return Figures(unit, period, tally, flagged, min_n, channel, subtree,
                        snapshot.content_hash)
     split = split_by_months(period)
+    # One subtree CTE shared by every part: two copies of it in one statement do not compile.
+    units = subtree_ids(unit.id).scalar_subquery() if subtree else None
     parts = []
     if split.months is not None:
         parts.append(_sums(MonthlyTally, MonthlyTally.month, split.months.start,
-                           split.months.end, unit, channel, subtree))
+                           split.months.end, unit, channel, units))
     for edge in split.edges:
         parts.append(_sums(DailyTally, DailyTally.day, edge.start, edge.end, unit, channel,
-                           subtree))
+                           units))
     combined = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     stmt = (select(combined.c.status, combined.c.level, func.sum(combined.c.n))
             .group_by(combined.c.status, combined.c.level))
@@ -105,15 +107,15 @@ def unit_figures(
 
 
 def _sums(table: Any, period_column: Any, start: Any, end: Any, unit: Unit,
-          channel: str | None, subtree: bool) -> Select[Any]:
+          channel: str | None, subtree_units: Any) -> Select[Any]:
     stmt = (
         select(table.status, table.level, func.sum(table.count).label("n"))
         .where(period_column >= start, period_column <= end,
                table.status.in_(("valid", "flagged")))
         .group_by(table.status, table.level)
     )
-    if subtree:
-        stmt = stmt.where(table.unit_id.in_(subtree_ids(unit.id).scalar_subquery()))
+    if subtree_units is not None:
+        stmt = stmt.where(table.unit_id.in_(subtree_units))
     else:
         stmt = stmt.where(table.unit_id == unit.id)
     if channel is not None:

@@ -1,0 +1,221 @@
+"""The officer dashboard of a unit subtree and period, read from the rollups or a snapshot.
+
+Whole months come from the subtree breakdown rollup: the unit and its children each read their
+own pre-summed rows, a few hundred however many votes lie below. The partial months at the
+edges of a custom range are recounted from the ballots of those days. A period closed for the
+unit (or an ancestor) is read from its snapshot instead.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..domain.dashboard import BREAKDOWNS, Comparison, Dashboard, Line, SnapshotInfo
+from ..domain.periods import Period, is_whole_months, split_by_months
+from ..domain.shares import Tally
+from ..domain.vocab import CHANNEL_TERMS, REASON_TERMS, RESPONDENT_GROUP_TERMS, label
+from ..models import Counter as CounterModel
+from ..models import PeriodSnapshot, SnapshotCell, SubtreeTally, Unit, UserAccount
+from .breakdowns import counted_breakdowns
+from .snapshots import snapshot_for
+from .units import subtree_ids
+
+Key = tuple[int, str, str, str, str]  # unit_id, dimension, key, status, level
+NOT_STATED = "Không ghi"
+
+
+def period_label(period: Period) -> str:
+    """Vietnamese name of a period: "Tháng 3/2026", "Quý I/2026", "6 tháng đầu năm 2026", …"""
+    s, e = period.start, period.end
+    whole = is_whole_months(period)
+    if whole and s.year == e.year:
+        months = e.month - s.month + 1
+        if months == 1:
+            return f"Tháng {s.month}/{s.year}"
+        if months == 3 and s.month in (1, 4, 7, 10):
+            return f"Quý {('I', 'II', 'III', 'IV')[s.month // 3]}/{s.year}"
+        if months == 6 and s.month in (1, 7):
+            return f"6 tháng {'đầu' if s.month == 1 else 'cuối'} năm {s.year}"
+        if months == 12:
+            return f"Năm {s.year}"
+    return f"Từ {s:%d/%m/%Y} đến {e:%d/%m/%Y}"
+
+
+def children_of(session: Session, unit: Unit, period: Period) -> list[Unit]:
+    """Child units valid at some time in the period, by name."""
+    return list(session.scalars(
+        select(Unit).where(Unit.parent_id == unit.id,
+                           or_(Unit.valid_from.is_(None), Unit.valid_from <= period.end),
+                           or_(Unit.valid_to.is_(None), Unit.valid_to >= period.start))
+        .order_by(Unit.name)))
+
+
+class CellReader:
+    """Sums of breakdown cells for some units over a period, live or from a snapshot."""
+
+    def __init__(self, session: Session, tz: ZoneInfo) -> None:
+        self.session = session
+        self.tz = tz
+
+    def read(self, root: Unit, unit_ids: Sequence[int], period: Period,
+             dims: Iterable[str]) -> tuple[Counter[Key], dict[date, Tally], PeriodSnapshot | None]:
+        """(cells, the root's trend by month, the snapshot used or None)."""
+        dims = tuple(dims)
+        snapshot = snapshot_for(self.session, root.id, period)
+        if snapshot is not None:
+            return (*self._from_snapshot(snapshot, root, unit_ids, dims), snapshot)
+        return (*self._live(root, unit_ids, period, dims), None)
+
+    def _from_snapshot(self, snapshot: PeriodSnapshot, root: Unit, unit_ids: Sequence[int],
+                       dims: tuple[str, ...]) -> tuple[Counter[Key], dict[date, Tally]]:
+        c = SnapshotCell
+        cells: Counter[Key] = Counter()
+        trend: dict[date, Counter[str]] = {}
+        for uid, dim, key, status, level, n in self.session.execute(
+                select(c.unit_id, c.dimension, c.key, c.status, c.level, c.count)
+                .where(c.snapshot_id == snapshot.id, c.unit_id.in_(list(unit_ids)),
+                       c.dimension.in_((*dims, "month")))):
+            if dim == "month":
+                if uid == root.id and status == "valid":
+                    month = date.fromisoformat(key + "-01")
+                    trend.setdefault(month, Counter())[level] += n
+                continue
+            cells[(uid, dim, key, status, level)] += n
+        return cells, {m: Tally.from_counts(v) for m, v in sorted(trend.items())}
+
+    def _live(self, root: Unit, unit_ids: Sequence[int], period: Period,
+              dims: tuple[str, ...]) -> tuple[Counter[Key], dict[date, Tally]]:
+        t = SubtreeTally
+        cells: Counter[Key] = Counter()
+        trend: dict[date, Counter[str]] = {}
+        split = split_by_months(period)
+        if split.months is not None:
+            rows = self.session.execute(
+                select(t.unit_id, t.month, t.dimension, t.key, t.status, t.level,
+                       func.sum(t.count))
+                .where(t.unit_id.in_(list(unit_ids)), t.month >= split.months.start,
+                       t.month <= split.months.end, t.dimension.in_(dims))
+                .group_by(t.unit_id, t.month, t.dimension, t.key, t.status, t.level))
+            for uid, month, dim, key, status, level, n in rows:
+                cells[(uid, dim, key, status, level)] += int(n)
+                if uid == root.id and dim == "channel" and status == "valid":
+                    trend.setdefault(month, Counter())[level] += int(n)
+        if split.edges:
+            ballot_units = list(self.session.scalars(subtree_ids(root.id)))
+            for edge in split.edges:
+                counted = counted_breakdowns(self.session, self.tz, unit_ids=ballot_units,
+                                             start=edge.start, end=edge.end,
+                                             targets=set(unit_ids))
+                for (uid, month, dim, key, status, level), n in counted.items():
+                    if dim not in dims:
+                        continue
+                    cells[(uid, dim, key, status, level)] += n
+                    if uid == root.id and dim == "channel" and status == "valid":
+                        trend.setdefault(month, Counter())[level] += n
+        return cells, {m: Tally.from_counts(v) for m, v in sorted(trend.items())}
+
+    def headline(self, root: Unit, period: Period) -> Tally:
+        cells, _trend, _snap = self.read(root, [root.id], period, ("channel",))
+        return _tally(cells, root.id, "channel")
+
+
+def _tally(cells: Counter[Key], unit_id: int, dim: str, key: str | None = None,
+           status: str = "valid") -> Tally:
+    counts: Counter[str] = Counter()
+    for (u, d, k, s, lv), n in cells.items():
+        if u == unit_id and d == dim and s == status and (key is None or k == key):
+            counts[lv] += n
+    return Tally.from_counts(counts)
+
+
+def build_dashboard(session: Session, unit: Unit, period: Period, *, min_n: int,
+                    tz: ZoneInfo) -> Dashboard:
+    """Everything the dashboard page, its charts and its exports show."""
+    reader = CellReader(session, tz)
+    children = children_of(session, unit, period)
+    ids = [unit.id, *(c.id for c in children)]
+    dims = ("channel", "counter", "field", "group", "hour", "reason")
+    cells, trend, snapshot = reader.read(unit, ids, period, dims)
+
+    overall = Line(unit.code, unit.name, _tally(cells, unit.id, "channel"))
+    flagged = sum(n for (u, d, _k, s, _lv), n in cells.items()
+                  if u == unit.id and d == "channel" and s == "flagged")
+    child_lines = tuple(Line(c.code, c.name, _tally(cells, c.id, "channel")) for c in children)
+
+    keys: dict[str, set[str]] = {}
+    for (u, d, k, _s, _lv) in cells:
+        if u == unit.id:
+            keys.setdefault(d, set()).add(k)
+    labels = _labels(session, keys.get("counter", set()))
+    breakdowns: dict[str, tuple[Line, ...]] = {}
+    for dim, _title in BREAKDOWNS:
+        lines = [Line(k, labels(dim, k), _tally(cells, unit.id, dim, k))
+                 for k in keys.get(dim, set())]
+        breakdowns[dim] = tuple(sorted((ln for ln in lines if ln.n),
+                                       key=lambda ln: (-ln.n, ln.label)))
+    hours: dict[tuple[int, int], int] = {}
+    for (u, d, k, s, _lv), n in cells.items():
+        if u == unit.id and d == "hour" and s == "valid":
+            weekday, hour = (int(x) for x in k.split("-"))
+            hours[(weekday, hour)] = hours.get((weekday, hour), 0) + n
+    reason_counts: Counter[str] = Counter()
+    for (u, d, k, s, _lv), n in cells.items():
+        if u == unit.id and d == "reason" and s == "valid":
+            reason_counts[k] += n
+    reasons = tuple((k, label(REASON_TERMS, k), n)
+                    for k, n in sorted(reason_counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    comparisons = []
+    for title, other in (("Kỳ trước", period.previous()),
+                         ("Cùng kỳ năm trước", period.year_before())):
+        line = Line(unit.code, f"{title} ({period_label(other)})", reader.headline(unit, other))
+        comparisons.append(Comparison(title, other, line, overall))
+
+    months = _months_touched(period)
+    trend_rows = tuple((m, trend.get(m, Tally())) for m in months)
+    info = None
+    if snapshot is not None:
+        closer = session.get(UserAccount, snapshot.closed_by_id) if snapshot.closed_by_id else None
+        info = SnapshotInfo(snapshot.id, snapshot.closed_at, snapshot.content_hash,
+                            closer.username if closer else None)
+    return Dashboard(
+        unit_code=unit.code, unit_name=unit.name, period=period,
+        period_label=period_label(period), min_n=min_n, overall=overall, flagged=flagged,
+        comparisons=tuple(comparisons), children=child_lines, breakdowns=breakdowns,
+        trend=trend_rows, hours=hours, reasons=reasons, snapshot=info)
+
+
+def _months_touched(period: Period) -> list[date]:
+    out, current = [], period.start.replace(day=1)
+    while current <= period.end:
+        out.append(current)
+        current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
+def _labels(session: Session, counter_keys: set[str]):  # type: ignore[no-untyped-def]
+    """A function (dimension, key) → the Vietnamese label an officer reads."""
+    counter_ids = [int(k) for k in counter_keys if k.isdigit()]
+    counters = {str(cid): f"{name} — {unit_name}" for cid, name, unit_name in session.execute(
+        select(CounterModel.id, CounterModel.name, Unit.name)
+        .join(Unit, Unit.id == CounterModel.unit_id)
+        .where(CounterModel.id.in_(counter_ids)))} if counter_ids else {}
+
+    def lookup(dim: str, key: str) -> str:
+        if key == "":
+            return "Không qua quầy" if dim == "counter" else NOT_STATED
+        if dim == "channel":
+            return label(CHANNEL_TERMS, key)
+        if dim == "group":
+            return label(RESPONDENT_GROUP_TERMS, key)
+        if dim == "counter":
+            return counters.get(key, f"Quầy #{key}")
+        return key
+
+    return lookup
