@@ -13,6 +13,7 @@ from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from .cli_support import fail as _fail
 from .db import get_db
 from .services import accounts, breakdowns, questionnaires, tallies, units
 from .services.audit import record_action
@@ -29,11 +30,6 @@ def alembic_config(url: str) -> AlembicConfig:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["database_url"] = url
     return cfg
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 db_group = AppGroup("db", help="Apply or roll back the database migrations.")
@@ -296,6 +292,9 @@ def init_app(app: Flask) -> None:
     from .cli_check import check
 
     app.cli.add_command(check)
+    from .cli_periods import group as periods_group
+
+    app.cli.add_command(periods_group)
     from . import cli_index
 
     cli_index.init_app(app)  # the index and dossiers groups

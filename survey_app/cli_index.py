@@ -7,7 +7,6 @@ Every command is all or nothing and commits once; an error names the key or row,
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -18,6 +17,7 @@ from flask.cli import AppGroup
 from reports.ranking import ranking_csv, ranking_xlsx
 from reports.ranking_pdf import ranking_chart, ranking_pdf
 
+from .cli_support import fail as _fail
 from .db import get_db
 from .services import index as index_service
 from .services import index_imports
@@ -32,11 +32,6 @@ index_group.add_command(survey_group)
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 FORMATS = ("json", "xlsx", "csv", "pdf", "png")
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 def _row_errors(file: Path, exc: RowErrors) -> None:

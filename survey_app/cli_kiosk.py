@@ -6,7 +6,6 @@ commits once and writes the audit log with actor ``cli``.
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -14,16 +13,12 @@ import click
 from flask import current_app
 
 from .cli import kiosk_group
+from .cli_support import fail as _fail
 from .db import get_db
 from .models import KioskDevice
 from .services import kiosk as kiosk_service
 from .services import units
 from .services.audit import record_action
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 @kiosk_group.command("pair")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from .cli_support import fail as _fail
 from .db import get_db
 from .domain.questionnaire import parse_definition
 from .domain.vocab import CHANNELS
@@ -19,11 +19,6 @@ from .services import questionnaires as qs
 from .services.units import unit_by_code
 
 group = AppGroup("questionnaires", help="Versioned questionnaires (survey forms).")
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 def _read(file: Path) -> object:

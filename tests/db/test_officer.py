@@ -332,3 +332,30 @@ def test_a_part_month_period_cannot_be_closed(app, world):
     with get_db(app).transaction() as s, pytest.raises(snapshots.CloseError):
         snapshots.close_period(s, s.merge(world.units["DN"]),
                                Period(date(2026, 7, 2), date(2026, 7, 31)), None)
+
+
+def test_periods_from_the_command_line(runner, world, votes, session):
+    r = runner.invoke(args=["periods", "close", "--unit", "DN", "--from", "2026-07-01",
+                            "--to", "2026-09-30", "--note", "quý III"])
+    assert r.exit_code == 0, r.output
+    digest = re.search(r"sha256 ([0-9a-f]{64})", r.output).group(1)
+    assert digest in runner.invoke(args=["periods", "list"]).output
+    assert runner.invoke(args=["periods", "verify"]).exit_code == 0
+    bad = runner.invoke(args=["periods", "close", "--unit", "DN", "--from", "2026-07-02",
+                              "--to", "2026-09-30"])
+    assert bad.exit_code == 1 and "tháng trọn vẹn" in bad.output
+    again = runner.invoke(args=["periods", "close", "--unit", "HC", "--from", "2026-07-01",
+                                "--to", "2026-09-30"])
+    assert again.exit_code == 1 and "đã được khóa ở đơn vị cấp trên" in again.output
+    bad = runner.invoke(args=["periods", "close", "--unit", "XX", "--from", "2026-10-01",
+                              "--to", "2026-12-31"])
+    assert bad.exit_code == 1 and "no unit" in bad.output
+    snap_id = session.scalar(select(PeriodSnapshot.id))
+    with session.get_bind().begin() as conn:  # someone edits a frozen number in the database
+        conn.execute(snapshots.SnapshotCell.__table__.update()
+                     .where(snapshots.SnapshotCell.snapshot_id == snap_id)
+                     .values(count=snapshots.SnapshotCell.count + 1))
+    r = runner.invoke(args=["periods", "verify"])
+    assert r.exit_code == 1 and "do not match" in r.output
+    r = runner.invoke(args=["periods", "reopen", str(snap_id), "--note", "sửa"])
+    assert r.exit_code == 0 and "Reopened" in r.output
