@@ -1,0 +1,135 @@
+"""An officer's morning in a real browser: sign in, open a unit's quarter, switch period, sort
+the child units, download the Excel file and the meeting PDF (issue 7)."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from survey_app.db import get_db
+from survey_app.domain.periods import quarter
+from survey_app.services.demo import seed_demo
+from survey_app.services.figures import unit_figures
+from survey_app.services.units import unit_by_code
+
+from .conftest import PHONE
+
+DESKTOP = {"width": 1366, "height": 900}
+
+
+@pytest.fixture
+def demo(app):
+    with get_db(app).transaction() as s:
+        lines = seed_demo(s, days=400, seed=7, per_counter_day=3.0,
+                          secret_key=app.config["SECRET_KEY"], timezone=app.config["TIMEZONE"])
+    return lines[2]  # the demo password
+
+
+def api_rate(app, code, period):
+    with get_db(app).transaction() as s:
+        f = unit_figures(s, unit_by_code(s, code), period, min_n=30, subtree=True).as_json()
+    return f
+
+
+def vn(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",") + "%"
+
+
+def test_officer_dashboard_quarter_switch_and_downloads(app, live_server, browser, artifacts,
+                                                        demo, tmp_path):
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    q = (today.month - 1) // 3 + 1
+    prev_q, prev_y = (q - 1, today.year) if q > 1 else (4, today.year - 1)
+    roman = ("I", "II", "III", "IV")
+
+    context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/officer/dashboard")
+    # not signed in: the login form, then back to the dashboard
+    page.get_by_label("Tên đăng nhập").fill("canbo.haichau")
+    page.get_by_label("Mật khẩu").fill(demo)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r"/officer/dashboard"))
+
+    # open a unit's quarter through the form
+    page.get_by_label("Đơn vị").select_option(label="Quận Hải Châu")
+    page.get_by_label("Loại kỳ").select_option(label="Quý")
+    page.get_by_label("Năm").fill(str(prev_y))
+    page.get_by_label("Tháng / quý / nửa năm số").fill(str(prev_q))
+    page.get_by_role("button", name="Xem").click()
+    label = f"Quý {roman[prev_q - 1]}/{prev_y}"
+    assert page.locator(".period-label").inner_text() == label
+    figures = api_rate(app, "HC", quarter(prev_y, prev_q))
+    assert figures["n"] > 30
+    assert page.get_by_test_id("rate").inner_text() == vn(figures["satisfaction_rate"])
+    assert page.get_by_test_id("n").inner_text() == f"{figures['n']:,}".replace(",", ".")
+    # every chart image loaded (server-rendered SVG)
+    page.wait_for_load_state("networkidle")
+    widths = page.eval_on_selector_all(".charts img", "imgs => imgs.map(i => i.naturalWidth)")
+    assert len(widths) == 3 and all(w > 0 for w in widths)
+    page.screenshot(path=str(artifacts / "officer-dashboard.png"), full_page=True)
+
+    # sort the child units by satisfaction rate
+    table = page.locator("#children")
+    table.get_by_role("button", name="Tỷ lệ hài lòng").click()
+    assert table.locator("th[aria-sort]").get_attribute("aria-sort") == "ascending"
+    rates = [float(v) for v in table.locator("tbody tr td:nth-child(6)").evaluate_all(
+        "cells => cells.map(c => c.dataset.sort)")]
+    assert rates == sorted(rates) and len(rates) >= 2
+
+    # switch period: the next quarter by link, then the whole year through the form
+    page.get_by_role("link", name="Kỳ sau ›").click()
+    assert page.locator(".period-label").inner_text() == f"Quý {roman[q - 1]}/{today.year}"
+    page.get_by_label("Loại kỳ").select_option(label="Năm")
+    page.get_by_label("Năm").fill(str(today.year))
+    page.get_by_role("button", name="Xem").click()
+    assert page.locator(".period-label").inner_text() == f"Năm {today.year}"
+
+    # back to the quarter and download its Excel file
+    page.goto(f"{live_server.url}/officer/dashboard?unit=HC&kind=quarter&year={prev_y}"
+              f"&part={prev_q}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Tải Excel (XLSX)").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name == f"hai-long-HC-{prev_y}-Q{prev_q}.xlsx"
+    book = load_workbook(io.BytesIO(path.read_bytes()))
+    values = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row]
+    assert figures["n"] in values and figures["satisfaction_rate"] in values
+    assert "Quận Hải Châu" in " ".join(str(v) for v in values if v)
+
+    # the meeting PDF, its first page rendered to PNG for a person to look at
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Báo cáo PDF").click()
+    pdf = tmp_path / "report.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftoppm") and shutil.which("pdftotext"):
+        subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", str(pdf),
+                        str(artifacts / "officer-report")], check=True)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
+                              text=True).stdout
+        assert "Quận Hải Châu" in text and label in text
+    context.close()
+
+
+def test_dashboard_on_a_phone(app, live_server, browser, artifacts, demo):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login?next=/officer/dashboard")
+    page.get_by_label("Tên đăng nhập").fill("canbo.haichau")
+    page.get_by_label("Mật khẩu").fill(demo)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r"/officer/dashboard"))
+    # nothing but the wide tables scrolls sideways
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= PHONE["width"] + 1
+    page.screenshot(path=str(artifacts / "officer-dashboard-phone.png"), full_page=False)
+    context.close()
