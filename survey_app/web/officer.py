@@ -47,7 +47,7 @@ CHARTS = ("trend", "hours", "shares")
 CHART_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 EXPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "pdf": "application/pdf",
 }
 #: The longest custom range a dashboard accepts (its edges are recounted from ballots).

@@ -155,7 +155,7 @@ def ballots(fmt: str) -> ResponseReturnValue:
                         ZoneInfo(current_app.config["TIMEZONE"]))
     if fmt == "csv":
         body = ballots_csv(rows, bom=request.args.get("bom", "1") == "1")
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"
     else:
         body = ballots_xlsx(rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

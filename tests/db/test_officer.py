@@ -359,3 +359,71 @@ def test_periods_from_the_command_line(runner, world, votes, session):
     assert r.exit_code == 1 and "do not match" in r.output
     r = runner.invoke(args=["periods", "reopen", str(snap_id), "--note", "sửa"])
     assert r.exit_code == 0 and "Reopened" in r.output
+
+
+# --- exports -------------------------------------------------------------------------------
+
+def test_xlsx_cells_equal_the_api_figures(client, world, votes):
+    import io
+
+    from openpyxl import load_workbook
+
+    login(client, "admin")
+    r = client.get("/officer/dashboard/export.xlsx?" + Q3.format(unit="DN"))
+    assert r.status_code == 200
+    assert r.headers["Content-Disposition"] == 'attachment; filename="hai-long-DN-2026-Q3.xlsx"'
+    book = load_workbook(io.BytesIO(r.data))
+    rows = {row[0]: row for row in book["Đơn vị trực thuộc"].iter_rows(values_only=True)
+            if row[0]}
+    for code, name in (("HC", "Quận Hải Châu"), ("LC", "Quận Liên Chiểu")):
+        api = api_figures(client, world, code, "2026-07-01", "2026-09-30")
+        row = rows[name]
+        assert row[1] == api["n"]
+        assert list(row[2:5]) == [api["counts"][lv] for lv in
+                                  ("very_satisfied", "satisfied", "not_satisfied")]
+        assert list(row[5:8]) == [api["shares"][lv] for lv in
+                                  ("very_satisfied", "satisfied", "not_satisfied")]
+        assert row[8] == api["satisfaction_rate"]
+        assert (row[9], row[10]) == (api["interval95"]["low"], api["interval95"]["high"])
+        assert row[11] == ("Có" if api["sufficient"] else "Chưa đủ số phiếu")
+    total = api_figures(client, world, "DN", "2026-07-01", "2026-09-30")
+    assert rows["Tổng cộng"][1] == total["n"] and rows["Tổng cộng"][8] == total["satisfaction_rate"]
+    channels = {row[0]: row for row in book["Theo kênh"].iter_rows(values_only=True) if row[0]}
+    assert channels["Phiếu giấy"][1] == total["n"]
+
+
+def test_csv_and_pdf_exports(client, world, votes):
+    login(client, "admin")
+    csv_bom = client.get("/officer/dashboard/export.csv?" + Q3.format(unit="HC"))
+    assert csv_bom.status_code == 200 and csv_bom.data.startswith(b"\xef\xbb\xbf")
+    assert csv_bom.headers["Content-Type"] == "text/csv; charset=utf-8"
+    plain = client.get("/officer/dashboard/export.csv?bom=0&" + Q3.format(unit="HC"))
+    assert not plain.data.startswith(b"\xef\xbb\xbf") and "Quận Hải Châu" in plain.data.decode()
+    pdf = client.get("/officer/dashboard/export.pdf?" + Q3.format(unit="HC"))
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    for name in ("trend", "hours", "shares"):
+        svg = client.get(f"/officer/dashboard/chart/{name}.svg?" + Q3.format(unit="HC"))
+        assert svg.status_code == 200 and svg.headers["Content-Type"].startswith("image/svg+xml")
+    assert client.get("/officer/dashboard/chart/pie.svg?unit=HC").status_code == 404
+    assert client.get("/officer/dashboard/export.docx?unit=HC").status_code == 404
+
+
+def test_raw_ballots_are_anonymised_and_complete(client, world, votes, session):
+    import csv as csvmod
+    import io
+
+    from openpyxl import load_workbook
+
+    login(client, "admin")
+    r = client.get("/admin/ballots.csv?" + Q3.format(unit="HC"))
+    assert r.status_code == 200 and r.is_streamed
+    rows = list(csvmod.reader(io.StringIO(r.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Mã phiếu", "Đơn vị (mã)", "Quầy"]
+    assert len(rows) - 1 == 24  # HC-TT's 20 and HC's 4 in Q3
+    header = " ".join(rows[0]).lower()
+    assert "hash" not in header and "client" not in header and "thiết bị" not in header
+    with_reasons = [row for row in rows[1:] if row[-1]]
+    assert len(with_reasons) == 3 and with_reasons[0][-1] == "Phí, lệ phí; Thời gian chờ đợi"
+    x = client.get("/admin/ballots.xlsx?" + Q3.format(unit="DN"))
+    ws = load_workbook(io.BytesIO(x.data)).active
+    assert ws.max_row - 1 == 36

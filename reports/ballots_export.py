@@ -1,0 +1,72 @@
+"""Raw anonymised ballots, one row each, as streamed CSV or XLSX (admins only).
+
+Rows arrive as an iterator and leave as byte chunks: CSV is encoded 500 rows at a time; XLSX is
+written by openpyxl's write-only mode into a temporary file (spilling to disk past 8 MiB) and
+then read back in 64 KiB pieces. Neither holds the rows in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+BALLOT_COLUMNS = (
+    "Mã phiếu", "Đơn vị (mã)", "Quầy", "Kênh", "Ngày (giờ VN)", "Giờ", "Mức đánh giá",
+    "Trạng thái", "Lý do gắn cờ", "Nhóm người đánh giá", "Lĩnh vực", "Mã TTHC",
+    "Lý do chưa hài lòng",
+)
+CSV_ROWS_PER_CHUNK = 500
+XLSX_CHUNK = 64 * 1024
+FIXED_TIME = datetime(2000, 1, 1)
+
+
+def ballots_csv(rows: Iterable[tuple], *, bom: bool = True) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(BALLOT_COLUMNS)
+    pending = 0
+    first = True
+    for row in rows:
+        writer.writerow([v.isoformat() if isinstance(v, date) else v for v in row])
+        pending += 1
+        if pending >= CSV_ROWS_PER_CHUNK:
+            yield _take(buffer, bom and first)
+            first, pending = False, 0
+    yield _take(buffer, bom and first)
+
+
+def _take(buffer: io.StringIO, bom: bool) -> bytes:
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def ballots_xlsx(rows: Iterable[tuple]) -> Iterator[bytes]:
+    wb = Workbook(write_only=True)
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    ws = wb.create_sheet("Phiếu")
+    ws.freeze_panes = "A2"
+    widths = (10, 14, 8, 22, 12, 7, 14, 12, 30, 22, 20, 14, 40)
+    for index, width in enumerate(widths):
+        ws.column_dimensions[chr(ord("A") + index)].width = width
+    header = []
+    for title in BALLOT_COLUMNS:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    for row in rows:
+        ws.append(list(row))
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        wb.save(spool)
+        spool.seek(0)
+        while chunk := spool.read(XLSX_CHUNK):
+            yield chunk
