@@ -95,9 +95,11 @@ def parse_selection(args: Any) -> tuple[Selection, dict[str, str]]:
     default_part = {"month": today.month, "quarter": (today.month - 1) // 3 + 1,
                     "half": 1 if today.month <= 6 else 2}.get(kind, 1)
     y = _int_arg(args, "year", today.year, 2000, 2100, "Năm phải từ 2000 đến 2100.", errors)
-    limits = {"month": 12, "quarter": 4, "half": 2}.get(kind, 1)
-    part = _int_arg(args, "part", default_part, 1, limits,
-                    f"Chọn {dict(PERIOD_KINDS)[kind].lower()} từ 1 đến {limits}.", errors)
+    limits = {"month": 12, "quarter": 4, "half": 2}.get(kind)
+    # a year or a custom range has no part: whatever the form still holds is ignored
+    part = 1 if limits is None else _int_arg(
+        args, "part", default_part, 1, limits,
+        f"Chọn {dict(PERIOD_KINDS)[kind].lower()} từ 1 đến {limits}.", errors)
     if kind == "custom":
         start = _date_arg(args, "from", errors)
         end = _date_arg(args, "to", errors)

@@ -59,10 +59,10 @@ def test_officer_dashboard_quarter_switch_and_downloads(app, live_server, browse
     page.wait_for_url(re.compile(r"/officer/dashboard"))
 
     # open a unit's quarter through the form
-    page.get_by_label("Đơn vị").select_option(label="Quận Hải Châu")
-    page.get_by_label("Loại kỳ").select_option(label="Quý")
-    page.get_by_label("Năm").fill(str(prev_y))
-    page.get_by_label("Tháng / quý / nửa năm số").fill(str(prev_q))
+    page.get_by_label("Đơn vị", exact=True).select_option(label="Quận Hải Châu")
+    page.get_by_label("Loại kỳ", exact=True).select_option(label="Quý")
+    page.get_by_label("Năm", exact=True).fill(str(prev_y))
+    page.get_by_label("Tháng / quý / nửa năm số", exact=True).fill(str(prev_q))
     page.get_by_role("button", name="Xem").click()
     label = f"Quý {roman[prev_q - 1]}/{prev_y}"
     assert page.locator(".period-label").inner_text() == label
@@ -87,8 +87,8 @@ def test_officer_dashboard_quarter_switch_and_downloads(app, live_server, browse
     # switch period: the next quarter by link, then the whole year through the form
     page.get_by_role("link", name="Kỳ sau ›").click()
     assert page.locator(".period-label").inner_text() == f"Quý {roman[q - 1]}/{today.year}"
-    page.get_by_label("Loại kỳ").select_option(label="Năm")
-    page.get_by_label("Năm").fill(str(today.year))
+    page.get_by_label("Loại kỳ", exact=True).select_option(label="Năm")
+    page.get_by_label("Năm", exact=True).fill(str(today.year))
     page.get_by_role("button", name="Xem").click()
     assert page.locator(".period-label").inner_text() == f"Năm {today.year}"
 

@@ -427,3 +427,9 @@ def test_raw_ballots_are_anonymised_and_complete(client, world, votes, session):
     x = client.get("/admin/ballots.xlsx?" + Q3.format(unit="DN"))
     ws = load_workbook(io.BytesIO(x.data)).active
     assert ws.max_row - 1 == 36
+
+
+def test_switching_to_a_year_ignores_the_leftover_quarter_number(client, world):
+    login(client, "admin")
+    r = client.get("/officer/dashboard?unit=HC&kind=year&year=2026&part=4")
+    assert r.status_code == 200 and "Năm 2026" in r.get_data(as_text=True)
