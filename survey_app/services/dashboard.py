@@ -63,14 +63,15 @@ class CellReader:
         self.session = session
         self.tz = tz
 
-    def read(self, root: Unit, unit_ids: Sequence[int], period: Period,
-             dims: Iterable[str]) -> tuple[Counter[Key], dict[date, Tally], PeriodSnapshot | None]:
-        """(cells, the root's trend by month, the snapshot used or None)."""
+    def read(self, root: Unit, unit_ids: Sequence[int], period: Period, dims: Iterable[str],
+             *, trend: bool = False,
+             ) -> tuple[Counter[Key], dict[date, Tally], PeriodSnapshot | None]:
+        """(cells, the root's trend by month when asked, the snapshot used or None)."""
         dims = tuple(dims)
         snapshot = snapshot_for(self.session, root.id, period)
         if snapshot is not None:
             return (*self._from_snapshot(snapshot, root, unit_ids, dims), snapshot)
-        return (*self._live(root, unit_ids, period, dims), None)
+        return (*self._live(root, unit_ids, period, dims, trend), None)
 
     def _from_snapshot(self, snapshot: PeriodSnapshot, root: Unit, unit_ids: Sequence[int],
                        dims: tuple[str, ...]) -> tuple[Counter[Key], dict[date, Tally]]:
@@ -90,21 +91,27 @@ class CellReader:
         return cells, {m: Tally.from_counts(v) for m, v in sorted(trend.items())}
 
     def _live(self, root: Unit, unit_ids: Sequence[int], period: Period,
-              dims: tuple[str, ...]) -> tuple[Counter[Key], dict[date, Tally]]:
+              dims: tuple[str, ...], with_trend: bool) -> tuple[Counter[Key], dict[date, Tally]]:
         t = SubtreeTally
         cells: Counter[Key] = Counter()
         trend: dict[date, Counter[str]] = {}
         split = split_by_months(period)
         if split.months is not None:
+            in_months = (t.month >= split.months.start, t.month <= split.months.end)
+            # summed over the months in SQL: a province has hundreds of counters per month
             rows = self.session.execute(
-                select(t.unit_id, t.month, t.dimension, t.key, t.status, t.level,
-                       func.sum(t.count))
-                .where(t.unit_id.in_(list(unit_ids)), t.month >= split.months.start,
-                       t.month <= split.months.end, t.dimension.in_(dims))
-                .group_by(t.unit_id, t.month, t.dimension, t.key, t.status, t.level))
-            for uid, month, dim, key, status, level, n in rows:
+                select(t.unit_id, t.dimension, t.key, t.status, t.level, func.sum(t.count))
+                .where(t.unit_id.in_(list(unit_ids)), *in_months, t.dimension.in_(dims))
+                .group_by(t.unit_id, t.dimension, t.key, t.status, t.level))
+            for uid, dim, key, status, level, n in rows:
                 cells[(uid, dim, key, status, level)] += int(n)
-                if uid == root.id and dim == "channel" and status == "valid":
+            if with_trend:
+                rows = self.session.execute(
+                    select(t.month, t.level, func.sum(t.count))
+                    .where(t.unit_id == root.id, *in_months, t.dimension == "channel",
+                           t.status == "valid")
+                    .group_by(t.month, t.level))
+                for month, level, n in rows:
                     trend.setdefault(month, Counter())[level] += int(n)
         if split.edges:
             ballot_units = list(self.session.scalars(subtree_ids(root.id)))
@@ -125,11 +132,11 @@ class CellReader:
         return _tally(cells, root.id, "channel")
 
 
-def _tally(cells: Counter[Key], unit_id: int, dim: str, key: str | None = None,
-           status: str = "valid") -> Tally:
+def _tally(cells: Counter[Key], unit_id: int, dim: str) -> Tally:
+    """One unit's valid tally over a whole dimension (e.g. all channels = the headline)."""
     counts: Counter[str] = Counter()
-    for (u, d, k, s, lv), n in cells.items():
-        if u == unit_id and d == dim and s == status and (key is None or k == key):
+    for (u, d, _k, s, lv), n in cells.items():
+        if u == unit_id and d == dim and s == "valid":
             counts[lv] += n
     return Tally.from_counts(counts)
 
@@ -139,35 +146,40 @@ def build_dashboard(session: Session, unit: Unit, period: Period, *, min_n: int,
     """Everything the dashboard page, its charts and its exports show."""
     reader = CellReader(session, tz)
     children = children_of(session, unit, period)
-    ids = [unit.id, *(c.id for c in children)]
     dims = ("channel", "counter", "field", "group", "hour", "reason")
-    cells, trend, snapshot = reader.read(unit, ids, period, dims)
+    cells, trend, snapshot = reader.read(unit, [unit.id], period, dims, trend=True)
+    child_cells: Counter[Key] = Counter()
+    if children:  # the children's headline only: their breakdowns are on their own pages
+        child_cells, _trend, _snap = reader.read(unit, [c.id for c in children], period,
+                                                 ("channel",))
 
+    # one pass over the unit's cells: (dimension, key) → counts by level, valid votes only
+    by_key: dict[tuple[str, str], Counter[str]] = {}
+    flagged = 0
+    for (_u, d, k, s, lv), n in cells.items():
+        if s == "valid":
+            by_key.setdefault((d, k), Counter())[lv] += n
+        elif d == "channel":
+            flagged += n
     overall = Line(unit.code, unit.name, _tally(cells, unit.id, "channel"))
-    flagged = sum(n for (u, d, _k, s, _lv), n in cells.items()
-                  if u == unit.id and d == "channel" and s == "flagged")
-    child_lines = tuple(Line(c.code, c.name, _tally(cells, c.id, "channel")) for c in children)
+    child_lines = tuple(Line(c.code, c.name, _tally(child_cells, c.id, "channel"))
+                        for c in children)
 
-    keys: dict[str, set[str]] = {}
-    for (u, d, k, _s, _lv) in cells:
-        if u == unit.id:
-            keys.setdefault(d, set()).add(k)
-    labels = _labels(session, keys.get("counter", set()))
+    labels = _labels(session, unit, {k for d, k in by_key if d == "counter"})
     breakdowns: dict[str, tuple[Line, ...]] = {}
     for dim, _title in BREAKDOWNS:
-        lines = [Line(k, labels(dim, k), _tally(cells, unit.id, dim, k))
-                 for k in keys.get(dim, set())]
+        lines = [Line(k, labels(dim, k), Tally.from_counts(levels))
+                 for (d, k), levels in by_key.items() if d == dim]
         breakdowns[dim] = tuple(sorted((ln for ln in lines if ln.n),
                                        key=lambda ln: (-ln.n, ln.label)))
     hours: dict[tuple[int, int], int] = {}
-    for (u, d, k, s, _lv), n in cells.items():
-        if u == unit.id and d == "hour" and s == "valid":
-            weekday, hour = (int(x) for x in k.split("-"))
-            hours[(weekday, hour)] = hours.get((weekday, hour), 0) + n
     reason_counts: Counter[str] = Counter()
-    for (u, d, k, s, _lv), n in cells.items():
-        if u == unit.id and d == "reason" and s == "valid":
-            reason_counts[k] += n
+    for (d, k), levels in by_key.items():
+        if d == "hour":
+            weekday, hour = (int(x) for x in k.split("-"))
+            hours[(weekday, hour)] = hours.get((weekday, hour), 0) + sum(levels.values())
+        elif d == "reason":
+            reason_counts[k] += sum(levels.values())
     reasons = tuple((k, label(REASON_TERMS, k), n)
                     for k, n in sorted(reason_counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -199,13 +211,15 @@ def _months_touched(period: Period) -> list[date]:
     return out
 
 
-def _labels(session: Session, counter_keys: set[str]):  # type: ignore[no-untyped-def]
+def _labels(session: Session, root: Unit,
+            counter_keys: set[str]):  # type: ignore[no-untyped-def]
     """A function (dimension, key) → the Vietnamese label an officer reads."""
-    counter_ids = [int(k) for k in counter_keys if k.isdigit()]
+    # the subtree's counters by one subquery: a province has hundreds (no long IN list)
     counters = {str(cid): f"{name} — {unit_name}" for cid, name, unit_name in session.execute(
         select(CounterModel.id, CounterModel.name, Unit.name)
         .join(Unit, Unit.id == CounterModel.unit_id)
-        .where(CounterModel.id.in_(counter_ids)))} if counter_ids else {}
+        .where(CounterModel.unit_id.in_(subtree_ids(root.id).scalar_subquery())))
+    } if counter_keys - {""} else {}
 
     def lookup(dim: str, key: str) -> str:
         if key == "":

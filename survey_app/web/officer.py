@@ -53,6 +53,8 @@ EXPORT_TYPES = {
 #: The longest custom range a dashboard accepts (its edges are recounted from ballots).
 MAX_CUSTOM_DAYS = 3 * 366
 FLAGGED_PAGE = 50
+#: A province lists hundreds of counters; the page shows the busiest, the XLSX all of them.
+BREAKDOWN_ROWS_SHOWN = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +216,8 @@ def dashboard() -> ResponseReturnValue:
     return render_template(
         "officer/dashboard.html", units=visible_units(user), unit=unit, sel=selection,
         errors=errors, d=dash, kinds=PERIOD_KINDS, breakdowns=BREAKDOWNS, weekdays=WEEKDAYS_VI,
-        levels=LEVEL_TERMS, args=selection.args(unit.code), ancestors=ancestors, **extra,
+        levels=LEVEL_TERMS, args=selection.args(unit.code), ancestors=ancestors,
+        max_rows=BREAKDOWN_ROWS_SHOWN, **extra,
     ), 400 if errors else 200
 
 

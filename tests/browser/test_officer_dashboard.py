@@ -38,6 +38,15 @@ def api_rate(app, code, period):
     return f
 
 
+def sign_in(page, base_url, username, password, start="/officer/dashboard"):
+    """Open ``start`` signed out, sign in on the form it sends us to, land back on it."""
+    page.goto(f"{base_url}{start}")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(re.escape(start)))
+
+
 def vn(value: float) -> str:
     return f"{value:.1f}".replace(".", ",") + "%"
 
@@ -51,12 +60,7 @@ def test_officer_dashboard_quarter_switch_and_downloads(app, live_server, browse
 
     context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="vi-VN")
     page = context.new_page()
-    page.goto(f"{live_server.url}/officer/dashboard")
-    # not signed in: the login form, then back to the dashboard
-    page.get_by_label("Tên đăng nhập").fill("canbo.haichau")
-    page.get_by_label("Mật khẩu").fill(demo)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/officer/dashboard"))
+    sign_in(page, live_server.url, "canbo.haichau", demo)  # via the login form and back
 
     # open a unit's quarter through the form
     page.get_by_label("Đơn vị", exact=True).select_option(label="Quận Hải Châu")
@@ -123,11 +127,7 @@ def test_officer_dashboard_quarter_switch_and_downloads(app, live_server, browse
 def test_dashboard_on_a_phone(app, live_server, browser, artifacts, demo):
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login?next=/officer/dashboard")
-    page.get_by_label("Tên đăng nhập").fill("canbo.haichau")
-    page.get_by_label("Mật khẩu").fill(demo)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/officer/dashboard"))
+    sign_in(page, live_server.url, "canbo.haichau", demo)
     # nothing but the wide tables scrolls sideways
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= PHONE["width"] + 1
