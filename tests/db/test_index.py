@@ -23,7 +23,8 @@ from survey_app import create_app
 from survey_app.db import get_db
 from survey_app.models import AuditEvent, IndexBonus, IndexHandScore, IndexScheme
 from tests.conftest import PG_URL, SECRET
-from tests.index_world import EXAMPLES, build_index_world, cast_demo_votes
+from tests.factories import login
+from tests.index_world import EXAMPLES, PASSWORD, build_index_world, cast_demo_votes
 
 #: docs/index-formulas.md §8, "Expected result" — rank, unit, total, band, sufficient, previous,
 #: delta, and the points of the satisfaction component.
@@ -499,23 +500,14 @@ def _csrf(html: str) -> str:
     return re.search(r'csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
 
-def _login(client, username: str) -> None:
-    from tests.index_world import PASSWORD
-
-    token = _csrf(client.get("/login").get_data(as_text=True))
-    r = client.post("/login", data={"username": username, "password": PASSWORD,
-                                    "csrf_token": token})
-    assert r.status_code == 302
-
-
 def test_ranking_page_and_exports_are_for_index_admins(app, client, world):
     assert client.get("/index/DEMO-QH/2024").status_code == 302  # to the sign-in page
     officer = app.test_client()
-    _login(officer, "canbo.hc")
+    login(officer, "canbo.hc", PASSWORD)
     assert officer.get("/index/DEMO-QH/2024").status_code == 403
     assert officer.get("/index/DEMO-QH/2024.xlsx").status_code == 403
     assert officer.get("/index/DEMO-QH/2024/scores?unit=HC").status_code == 403
-    _login(client, "quantri")
+    login(client, "quantri", PASSWORD)
     assert "DEMO-QH" in client.get("/index/").get_data(as_text=True)
     page = client.get("/index/DEMO-QH/2024")
     assert page.status_code == 200
@@ -545,7 +537,7 @@ def _st(client, runner) -> dict:
 
 
 def test_hand_score_form_saves_audits_and_refuses_bad_values(client, runner, session, world):
-    _login(client, "quantri")
+    login(client, "quantri", PASSWORD)
     page = client.get("/index/DEMO-QH/2024/scores?unit=ST")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from survey_app.models import AuditEvent, Ballot, KioskDevice, KioskPairingCode
 from survey_app.services import kiosk as kiosk_service
-from tests.factories import build_world, vote
+from tests.factories import build_world, csrf_token, login, vote
 
 NOW = datetime.now(timezone.utc)
 
@@ -234,29 +234,16 @@ def test_the_pwa_is_served_with_the_right_types_and_caching(client):
 # --- officer page ------------------------------------------------------------------------------
 
 
-def _login(client, username):
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html).group(1)
-    r = client.post("/login", data={"username": username, "password": "correct horse battery",
-                                    "csrf_token": token})
-    assert r.status_code == 302
-
-
-def _csrf(client, path="/officer/kiosks/"):
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html).group(1)
-
-
 def test_officer_creates_a_code_and_revokes_within_their_units(app, client, world, session):
     from survey_app.services import accounts
 
     lc, _ = accounts.register_kiosk(session, world.units["LC"])
     session.commit()
     assert client.get("/officer/kiosks/").status_code == 302  # sign in first
-    _login(client, "officer.hc")
+    login(client, "officer.hc")
     page = client.get("/officer/kiosks/").get_data(as_text=True)
     assert "Quận Hải Châu · Quầy số 1" in page and "Quận Liên Chiểu" not in page
-    token = _csrf(client)
+    token = csrf_token(client, "/officer/kiosks/")
     q1 = world.counters["HC/Q1"].id
     r = client.post("/officer/kiosks/codes", data={"csrf_token": token, "place": f"c:{q1}",
                                                    "minutes": "30", "label": "Máy quầy 1"})
@@ -288,7 +275,7 @@ def test_officer_creates_a_code_and_revokes_within_their_units(app, client, worl
 
 
 def test_clerks_cannot_manage_tablets(client, world):
-    _login(client, "clerk.hc")
+    login(client, "clerk.hc")
     assert client.get("/officer/kiosks/").status_code == 403
 
 

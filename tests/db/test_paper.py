@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from survey_app.models import AuditEvent, Ballot, PaperBatch, PaperSheet
-from tests.factories import build_world, vote
+from tests.factories import build_world, csrf_token, login, vote
 
 
 @pytest.fixture
@@ -120,27 +120,15 @@ def test_paper_and_kiosk_figures_combine(client, world):
     assert "paper" not in part
 
 
-def _login(client, username):
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    assert client.post("/login", data={"username": username, "csrf_token": token,
-                                       "password": "correct horse battery"}).status_code == 302
-
-
-def _csrf(client, path):
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-
 def test_entry_screen_keys_undo_and_audit(client, world, session):
     batch = _batch(client, world, issued=20, returned=20).json["id"]
-    _login(client, "clerk.hc")
+    login(client, "clerk.hc")
     page = client.get(f"/paper/{batch}/entry")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'value="1"' in html  # the first free serial is proposed
     assert "<kbd>3</kbd> Chưa hài lòng" in html
-    token = _csrf(client, f"/paper/{batch}/entry")
+    token = csrf_token(client, f"/paper/{batch}/entry")
     r = client.post(f"/paper/{batch}/entry", data={"csrf_token": token, "serial": "1",
                                                     "k.overall": "3", "k.reasons": "15"})
     assert r.status_code == 302 and r.headers["Location"].endswith("last=1")
@@ -190,14 +178,14 @@ def test_second_keying_lists_disagreements(app, client, world, session):
     batch = _batch(client, world, issued=5, returned=5).json["id"]
     for serial, level in [(1, "very_satisfied"), (2, "satisfied"), (3, "not_satisfied")]:
         assert _sheet(client, world, batch, serial, level).status_code == 201
-    _login(client, "clerk.hc")
-    token = _csrf(client, f"/paper/{batch}/check")
+    login(client, "clerk.hc")
+    token = csrf_token(client, f"/paper/{batch}/check")
     same = client.post(f"/paper/{batch}/check", data={"csrf_token": token, "serial": "1",
                                                        "k.overall": "1"})
     assert same.status_code == 409  # the first keyer may not check their own sheets
     client.post("/logout", data={"csrf_token": token})
-    _login(client, "clerk2.hc")
-    token = _csrf(client, f"/paper/{batch}/check")
+    login(client, "clerk2.hc")
+    token = csrf_token(client, f"/paper/{batch}/check")
     for serial, key in [("1", "1"), ("2", "3"), ("4", "2")]:
         assert client.post(f"/paper/{batch}/check", data={
             "csrf_token": token, "serial": serial, "k.overall": key}).status_code == 302
@@ -218,7 +206,7 @@ def _xlsx(rows) -> bytes:
 
 def test_import_is_all_or_nothing_with_row_numbers(client, world, session):
     batch = _batch(client, world, issued=10, returned=10).json["id"]
-    _login(client, "clerk.hc")
+    login(client, "clerk.hc")
     template = client.get(f"/paper/{batch}/template.xlsx")
     headers = [c.value for c in next(load_workbook(io.BytesIO(template.data)).active.rows)]
     assert headers[:3] == ["Số phiếu", "Ngày trả lời",
@@ -226,7 +214,7 @@ def test_import_is_all_or_nothing_with_row_numbers(client, world, session):
                            "hôm nay không?"]
     csv_template = client.get(f"/paper/{batch}/template.csv")
     assert csv_template.data.startswith("\ufeffSố phiếu".encode())
-    token = _csrf(client, f"/paper/{batch}")
+    token = csrf_token(client, f"/paper/{batch}")
     bad = _xlsx([headers, [1, "2026-10-01", "1", "", ""], [2, "2026-10-02", "9", "", ""],
                  [3, "2026-10-03", "1", "2", ""], [4, "2027-01-01", "2", "", ""]])
     r = client.post(f"/paper/{batch}/import", data={
@@ -256,7 +244,7 @@ def test_import_is_all_or_nothing_with_row_numbers(client, world, session):
 
 def test_printed_ballots_keep_their_serials(client, world, tmp_path):
     batch = _batch(client, world, issued=3, returned=3).json["id"]
-    _login(client, "clerk.hc")
+    login(client, "clerk.hc")
     first = client.get(f"/paper/{batch}/ballots.pdf?size=A5")
     again = client.get(f"/paper/{batch}/ballots.pdf?size=A5")
     assert first.status_code == 200 and first.mimetype == "application/pdf"
@@ -276,8 +264,8 @@ def test_printed_ballots_keep_their_serials(client, world, tmp_path):
 def test_delete_batch_voids_its_ballots(client, world, session):
     batch = _batch(client, world, issued=3, returned=3).json["id"]
     assert _sheet(client, world, batch, 1).status_code == 201
-    _login(client, "clerk.hc")
-    token = _csrf(client, f"/paper/{batch}")
+    login(client, "clerk.hc")
+    token = csrf_token(client, f"/paper/{batch}")
     assert client.post(f"/paper/{batch}/delete", data={"csrf_token": token}).status_code == 302
     session.rollback()
     assert session.scalars(select(Ballot.status)).all() == ["void"]
@@ -291,7 +279,7 @@ def test_delete_batch_voids_its_ballots(client, world, session):
 
 def test_other_subtree_sees_no_batch(client, world):
     batch = _batch(client, world, world.admin_token, unit="LC").json["id"]
-    _login(client, "clerk.hc")
+    login(client, "clerk.hc")
     assert client.get(f"/paper/{batch}").status_code == 404
     assert client.get(f"/paper/{batch}/entry").status_code == 404
     assert client.get(f"/api/v1/paper-batches/{batch}",

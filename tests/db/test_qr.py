@@ -14,7 +14,7 @@ from pyzbar.pyzbar import decode
 from sqlalchemy import inspect, select, text
 
 from survey_app.models import Ballot, ReceiptToken
-from tests.factories import build_world, vote
+from tests.factories import build_world, login, vote
 
 DOSSIER = "000.00.12.H17-261122-0042"
 
@@ -233,18 +233,10 @@ def test_posters_cli_and_download(app, runner, client, world, tmp_path):
     assert missing.exit_code == 1 and "--base-url" in missing.output
     # officers download their own units' posters only
     assert client.get("/qr/posters/HC.pdf").status_code == 302  # to the sign-in page
-    _login(client, "officer.hc")
+    login(client, "officer.hc")
     assert client.get("/qr/posters/HC.pdf?size=A5").status_code == 200
     assert client.get("/qr/posters/HC.png?counter=Q2").mimetype == "image/png"
     assert client.get("/qr/posters/LC.pdf").status_code == 404
-
-
-def _login(client, username):
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    r = client.post("/login", data={"username": username, "password": "correct horse battery",
-                                    "csrf_token": token})
-    assert r.status_code == 302
 
 
 def test_no_raw_address_or_dossier_number_is_stored(app, client, world, session, databases):
