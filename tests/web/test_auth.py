@@ -62,3 +62,25 @@ def test_next_only_redirects_inside_the_site(client, user):
     client.post("/logout", data={"csrf_token": _csrf(client, "/")})
     r = _login(client, user, "mật khẩu đủ dài 123", next_="/api/v1/units")
     assert r.headers["Location"] == "/api/v1/units"
+
+
+def test_production_session_cookie_is_secure_httponly_samesite(monkeypatch, database_url):
+    from survey_app import create_app
+
+    monkeypatch.setenv("SURVEY_ENV", "production")
+    monkeypatch.setenv("SURVEY_SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("SURVEY_DATABASE_URL", database_url)
+    app = create_app()
+    with get_db(app).transaction() as s:
+        accounts.create_user(s, "quantri", "admin", "mật khẩu đủ dài 123")
+    client = app.test_client()
+    page = client.get("/login", base_url="https://hailong.example.gov.vn")
+    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page.get_data(as_text=True))
+    r = client.post("/login", base_url="https://hailong.example.gov.vn",
+                    data={"username": "quantri", "password": "mật khẩu đủ dài 123",
+                          "csrf_token": token.group(1)},
+                    headers={"Referer": "https://hailong.example.gov.vn/login"})
+    assert r.status_code == 302
+    cookie = r.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    get_db(app).dispose()
