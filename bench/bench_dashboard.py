@@ -20,7 +20,6 @@ in the same run.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from datetime import date, datetime, timezone
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete, insert, select, text  # noqa: E402
 
-from bench.common import scratch_database, write_results  # noqa: E402
+from bench.common import sample, scratch_database, write_results  # noqa: E402
 from survey_app import create_app  # noqa: E402
 from survey_app.db import Database, get_db  # noqa: E402
 from survey_app.domain.periods import Period, month, quarter, year  # noqa: E402
@@ -136,19 +135,6 @@ def counts(url: str) -> dict[str, int]:
             "WHERE u.code = 'P' AND t.dimension = 'channel'")) or 0)
     db.dispose()
     return out
-
-
-def sample(fn, repeat: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    for _ in range(2):
-        fn()
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    return {"median_ms": round(statistics.median(samples), 1),
-            "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 1)}
 
 
 def main() -> None:

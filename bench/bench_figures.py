@@ -18,7 +18,6 @@ app in the same run for scale.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from datetime import date, datetime, timezone
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete, insert, text  # noqa: E402
 
-from bench.common import scratch_database, write_results  # noqa: E402
+from bench.common import sample, scratch_database, write_results  # noqa: E402
 from survey_app import create_app  # noqa: E402
 from survey_app.db import Database, get_db  # noqa: E402
 from survey_app.models import MonthlyTally  # noqa: E402
@@ -97,17 +96,10 @@ def totals(url: str) -> tuple[int, int]:
 
 
 def timed(client, path: str, headers: dict[str, str], repeat: int) -> dict[str, float]:
-    for _ in range(3):  # warm caches and prepared statements
+    def get() -> None:
         assert client.get(path, headers=headers).status_code == 200
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        r = client.get(path, headers=headers)
-        samples.append((time.perf_counter() - t0) * 1000)
-        assert r.status_code == 200
-    samples.sort()
-    return {"median_ms": round(statistics.median(samples), 2),
-            "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 2)}
+
+    return sample(get, repeat, warmup=3)  # warm caches and prepared statements
 
 
 def main() -> None:

@@ -201,3 +201,17 @@ def write_results(name: str, payload: dict[str, object]) -> Path:
     out = ROOT / "bench" / "results" / f"{name}.json"
     out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
+
+
+def sample(fn: Callable[[], object], repeat: int, warmup: int = 2) -> dict[str, float]:
+    """Median and 95th percentile of ``fn``'s wall time in ms over ``repeat`` runs."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return {"median_ms": round(statistics.median(samples), 2),
+            "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 2)}
