@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -62,6 +63,9 @@ class CellReader:
     def __init__(self, session: Session, tz: ZoneInfo) -> None:
         self.session = session
         self.tz = tz
+        #: Edge days recounted from ballots, per (root, first day, last day): the unit's read
+        #: and its children's share one pass over the ballots.
+        self._edges: dict[tuple[int, date, date], Counter[tuple[Any, ...]]] = {}
 
     def read(self, root: Unit, unit_ids: Sequence[int], period: Period, dims: Iterable[str],
              *, trend: bool = False,
@@ -113,19 +117,25 @@ class CellReader:
                     .group_by(t.month, t.level))
                 for month, level, n in rows:
                     trend.setdefault(month, Counter())[level] += int(n)
-        if split.edges:
-            ballot_units = list(self.session.scalars(subtree_ids(root.id)))
-            for edge in split.edges:
-                counted = counted_breakdowns(self.session, self.tz, unit_ids=ballot_units,
-                                             start=edge.start, end=edge.end,
-                                             targets=set(unit_ids))
-                for (uid, month, dim, key, status, level), n in counted.items():
-                    if dim not in dims:
-                        continue
-                    cells[(uid, dim, key, status, level)] += n
-                    if uid == root.id and dim == "channel" and status == "valid":
-                        trend.setdefault(month, Counter())[level] += n
+        for edge in split.edges:
+            counted = self._edge_cells(root, edge)
+            wanted = set(unit_ids)
+            for (uid, month, dim, key, status, level), n in counted.items():
+                if uid not in wanted or dim not in dims:
+                    continue
+                cells[(uid, dim, key, status, level)] += n
+                if with_trend and uid == root.id and dim == "channel" and status == "valid":
+                    trend.setdefault(month, Counter())[level] += n
         return cells, {m: Tally.from_counts(v) for m, v in sorted(trend.items())}
+
+    def _edge_cells(self, root: Unit, edge: Period) -> Counter[tuple[Any, ...]]:
+        """The root's subtree ballots on the edge days, counted for every unit above them."""
+        key = (root.id, edge.start, edge.end)
+        if key not in self._edges:
+            ballot_units = list(self.session.scalars(subtree_ids(root.id)))
+            self._edges[key] = counted_breakdowns(self.session, self.tz, unit_ids=ballot_units,
+                                                  start=edge.start, end=edge.end)
+        return self._edges[key]
 
     def headline(self, root: Unit, period: Period) -> Tally:
         cells, _trend, _snap = self.read(root, [root.id], period, ("channel",))

@@ -433,3 +433,19 @@ def test_switching_to_a_year_ignores_the_leftover_quarter_number(client, world):
     login(client, "admin")
     r = client.get("/officer/dashboard?unit=HC&kind=year&year=2026&part=4")
     assert r.status_code == 200 and "Năm 2026" in r.get_data(as_text=True)
+
+
+def test_children_of_a_custom_range_match_the_api(client, world, votes):
+    login(client, "admin")
+    r = client.get("/officer/dashboard/export.xlsx?unit=DN&kind=custom&from=2026-07-10"
+                   "&to=2026-08-08")
+    import io
+
+    from openpyxl import load_workbook
+
+    rows = {row[0]: row for row in load_workbook(io.BytesIO(r.data))["Đơn vị trực thuộc"]
+            .iter_rows(values_only=True) if row[0]}
+    for code, name in (("HC", "Quận Hải Châu"), ("LC", "Quận Liên Chiểu")):
+        api = api_figures(client, world, code, "2026-07-10", "2026-08-08")
+        assert rows[name][1] == api["n"] and rows[name][8] == api["satisfaction_rate"]
+    assert rows["Quận Hải Châu"][1] == 11 and rows["Quận Liên Chiểu"][1] == 6
