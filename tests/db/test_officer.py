@@ -449,3 +449,19 @@ def test_children_of_a_custom_range_match_the_api(client, world, votes):
         api = api_figures(client, world, code, "2026-07-10", "2026-08-08")
         assert rows[name][1] == api["n"] and rows[name][8] == api["satisfaction_rate"]
     assert rows["Quận Hải Châu"][1] == 11 and rows["Quận Liên Chiểu"][1] == 6
+
+
+def test_a_snapshot_answers_own_and_channel_figures_too(client, world, votes, runner):
+    live_own = client.get("/api/v1/figures?unit=HC&from=2026-07-01&to=2026-09-30&subtree=0",
+                          headers=world.auth(world.admin_token)).get_json()
+    assert runner.invoke(args=["periods", "close", "--unit", "DN", "--from", "2026-07-01",
+                               "--to", "2026-09-30"]).exit_code == 0
+    own = client.get("/api/v1/figures?unit=HC&from=2026-07-01&to=2026-09-30&subtree=0",
+                     headers=world.auth(world.admin_token)).get_json()
+    assert own["source"] == "snapshot" and own["n"] == live_own["n"] == 4
+    paper = api_figures(client, world, "DN", "2026-07-01", "2026-09-30", channel="paper")
+    kiosk = api_figures(client, world, "DN", "2026-07-01", "2026-09-30", channel="kiosk")
+    assert paper["source"] == kiosk["source"] == "snapshot"
+    assert (paper["n"], kiosk["n"]) == (36, 0)
+    # a different period of the same unit is not closed
+    assert api_figures(client, world, "DN", "2026-07-01", "2026-07-31")["source"] == "live"
