@@ -133,3 +133,33 @@ def test_dashboard_on_a_phone(app, live_server, browser, artifacts, demo):
     assert overflow <= PHONE["width"] + 1
     page.screenshot(path=str(artifacts / "officer-dashboard-phone.png"), full_page=False)
     context.close()
+
+
+def test_admin_closes_and_reopens_a_quarter(app, live_server, browser, artifacts, demo):
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    q = (today.month - 1) // 3 + 1
+    prev_q, prev_y = (q - 1, today.year) if q > 1 else (4, today.year - 1)
+    page = browser.new_page(viewport=DESKTOP)
+    sign_in(page, live_server.url, "admin", demo, start="/admin/periods")
+    page.get_by_label("Đơn vị", exact=True).select_option(label="Thành phố Đà Nẵng")
+    page.get_by_label("Loại kỳ", exact=True).select_option(label="Quý")
+    page.get_by_label("Năm", exact=True).fill(str(prev_y))
+    page.get_by_label("Tháng / quý / nửa năm số", exact=True).fill(str(prev_q))
+    page.get_by_label("Ghi chú", exact=True).fill("Chốt số liệu quý để tính Chỉ số")
+    page.get_by_role("button", name="Khóa kỳ").click()
+    digest = page.get_by_test_id("hash").inner_text()
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    assert page.get_by_text("Số liệu lưu khớp mã băm").is_visible()
+    # the dashboard of a district below now reads the snapshot
+    page.get_by_role("link", name="Xem bảng số liệu của kỳ").click()
+    assert page.get_by_text("Kỳ đã khóa").is_visible()
+    page.goto(f"{live_server.url}/officer/dashboard?unit=HC&kind=quarter&year={prev_y}"
+              f"&part={prev_q}")
+    assert digest[:16] in page.locator("p.flash").inner_text()
+    page.go_back()
+    page.go_back()
+    page.get_by_label("Lý do mở lại (bắt buộc)").fill("Nhập bổ sung phiếu giấy")
+    page.get_by_role("button", name="Mở lại kỳ").click()
+    assert "Đã mở lại" in page.locator(".facts").inner_text()
+    page.screenshot(path=str(artifacts / "officer-period-reopened.png"), full_page=True)
+    page.close()
