@@ -247,14 +247,6 @@ def snapshot_tally(session: Session, snapshot: PeriodSnapshot, unit_id: int, *,
     return Tally.from_counts(valid), flagged
 
 
-def history(session: Session, unit_id: int | None = None) -> list[PeriodSnapshot]:
-    stmt = select(PeriodSnapshot).order_by(PeriodSnapshot.closed_at.desc(),
-                                           PeriodSnapshot.id.desc())
-    if unit_id is not None:
-        stmt = stmt.where(PeriodSnapshot.unit_id == unit_id)
-    return list(session.scalars(stmt))
-
-
 def audit_details(session: Session, snapshot_id: int, action: str) -> dict[str, Any] | None:
     event = session.scalar(select(AuditEvent).where(
         AuditEvent.target_type == "period_snapshot", AuditEvent.target_id == str(snapshot_id),
