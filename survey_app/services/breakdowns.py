@@ -11,15 +11,32 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, delete, insert, literal, or_, select, true, union_all, update
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    distinct,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from ..db import insert_for
+from ..db import insert_for, month_start
 from ..models import Answer, Ballot, QuestionnaireItem, SubtreeTally, Unit
 from ..models.officer import ROLLED_STATUSES
+from .units import subtree_ids
 
 #: The item code whose answers are the reasons given after a "Chưa hài lòng" vote.
 REASON_ITEM = "reasons"
@@ -169,6 +186,67 @@ def counted_breakdowns(session: Session, tz: ZoneInfo, *, unit_ids: Iterable[int
             for dim, key in cells:
                 out[(owner, month, dim, key, status, level)] += 1
     return out
+
+
+def grouped_breakdowns(session: Session, tz: ZoneInfo, root_id: int, start: date,
+                       end: date) -> Tally[CellKey] | None:
+    """The same cells as :func:`counted_breakdowns` for ``root_id``'s subtree over some days,
+    but grouped by the database: a few hundred rows instead of every ballot.
+
+    Returns None when the local hour cannot be computed in SQL (SQLite with a zone whose offset
+    changes over the days); the caller then counts in Python.
+    """
+    hour = _hour_expression(session, tz, start, end)
+    if hour is None:
+        return None
+    month = month_start(session, Ballot.local_day)
+    base = (Ballot.unit_id.in_(subtree_ids(root_id).scalar_subquery()),
+            Ballot.local_day >= start, Ballot.local_day <= end,
+            Ballot.level.is_not(None), Ballot.status.in_(ROLLED_STATUSES))
+    keys = {
+        "channel": Ballot.channel,
+        "counter": func.coalesce(cast(Ballot.counter_id, String), ""),
+        "field": func.coalesce(Ballot.procedure_field, ""),
+        "group": func.coalesce(Ballot.respondent_group, ""),
+        "hour": hour,
+    }
+    rows: list[tuple[Any, ...]] = []
+    for dim, key in keys.items():
+        rows += [(dim, *r) for r in session.execute(
+            select(Ballot.unit_id, month, key, Ballot.status, Ballot.level, func.count())
+            .where(*base).group_by(Ballot.unit_id, month, key, Ballot.status, Ballot.level))]
+    rows += [("reason", *r) for r in session.execute(
+        select(Ballot.unit_id, month, Answer.value, Ballot.status, Ballot.level,
+               func.count(distinct(Ballot.id)))
+        .join(Answer, Answer.ballot_id == Ballot.id)
+        .join(QuestionnaireItem, QuestionnaireItem.id == Answer.item_id)
+        .where(*base, QuestionnaireItem.code == REASON_ITEM, Ballot.level == "not_satisfied")
+        .group_by(Ballot.unit_id, month, Answer.value, Ballot.status, Ballot.level))]
+    parents = parent_map(session)
+    out: Tally[CellKey] = Tally()
+    for dim, uid, first_day, key, status, level, n in rows:
+        if isinstance(first_day, str):  # SQLite's date() is text
+            first_day = date.fromisoformat(first_day)
+        for owner in lineage(uid, parents):
+            out[(owner, first_day, dim, str(key), status, level)] += int(n)
+    return out
+
+
+def _hour_expression(session: Session, tz: ZoneInfo, start: date, end: date) -> Any:
+    """SQL for "<ISO weekday>-<hh>" of ``counted_at`` in ``tz`` (see :func:`hour_key`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(tz.key, Ballot.counted_at), "ID-HH24")
+    # SQLite has no zones: a fixed offset will do when the zone keeps one over these days
+    offsets = {tz.utcoffset(datetime.combine(start + timedelta(days=d), time(h)))
+               for d in range(-1, (end - start).days + 2) for h in (0, 12)}
+    if len(offsets) != 1:
+        return None
+    (offset,) = offsets
+    assert offset is not None
+    shift = f"{int(offset.total_seconds())} seconds"
+    weekday = func.strftime("%w", Ballot.counted_at, shift)
+    iso = case((weekday == "0", "7"), else_=weekday)  # %w counts Sunday as 0
+    return iso.op("||")("-").op("||")(func.strftime("%H", Ballot.counted_at, shift))
 
 
 def live_breakdowns(session: Session) -> dict[CellKey, int]:

@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ..db import prefer_custom_plans
 from ..domain.dashboard import BREAKDOWNS, Comparison, Dashboard, Line, SnapshotInfo
 from ..domain.periods import Period, is_whole_months, split_by_months
 from ..domain.shares import Tally
 from ..domain.vocab import CHANNEL_TERMS, REASON_TERMS, RESPONDENT_GROUP_TERMS, label
 from ..models import Counter as CounterModel
 from ..models import PeriodSnapshot, SnapshotCell, SubtreeTally, Unit, UserAccount
-from .breakdowns import counted_breakdowns
+from .breakdowns import counted_breakdowns, grouped_breakdowns
 from .snapshots import snapshot_for
 from .units import subtree_ids
 
@@ -129,12 +130,16 @@ class CellReader:
         return cells, {m: Tally.from_counts(v) for m, v in sorted(trend.items())}
 
     def _edge_cells(self, root: Unit, edge: Period) -> Counter[tuple[Any, ...]]:
-        """The root's subtree ballots on the edge days, counted for every unit above them."""
+        """The root's subtree ballots on the edge days, counted for every unit above them,
+        grouped by the database."""
         key = (root.id, edge.start, edge.end)
         if key not in self._edges:
-            ballot_units = list(self.session.scalars(subtree_ids(root.id)))
-            self._edges[key] = counted_breakdowns(self.session, self.tz, unit_ids=ballot_units,
-                                                  start=edge.start, end=edge.end)
+            grouped = grouped_breakdowns(self.session, self.tz, root.id, edge.start, edge.end)
+            if grouped is None:  # SQLite and a zone with a changing offset: count in Python
+                ballot_units = list(self.session.scalars(subtree_ids(root.id)))
+                grouped = counted_breakdowns(self.session, self.tz, unit_ids=ballot_units,
+                                             start=edge.start, end=edge.end)
+            self._edges[key] = grouped
         return self._edges[key]
 
     def headline(self, root: Unit, period: Period) -> Tally:
@@ -154,6 +159,7 @@ def _tally(cells: Counter[Key], unit_id: int, dim: str) -> Tally:
 def build_dashboard(session: Session, unit: Unit, period: Period, *, min_n: int,
                     tz: ZoneInfo) -> Dashboard:
     """Everything the dashboard page, its charts and its exports show."""
+    prefer_custom_plans(session)
     reader = CellReader(session, tz)
     children = children_of(session, unit, period)
     dims = ("channel", "counter", "field", "group", "hour", "reason")

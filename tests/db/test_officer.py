@@ -465,3 +465,21 @@ def test_a_snapshot_answers_own_and_channel_figures_too(client, world, votes, ru
     assert (paper["n"], kiosk["n"]) == (36, 0)
     # a different period of the same unit is not closed
     assert api_figures(client, world, "DN", "2026-07-01", "2026-07-31")["source"] == "live"
+
+
+def test_edge_days_grouped_in_sql_equal_the_python_recount(client, world, votes, session):
+    # votes at several local hours, one near midnight (a different UTC date), with reasons
+    for hour, level in ((0, "not_satisfied"), (7, "satisfied"), (23, "not_satisfied")):
+        body = vote(level, at=f"2026-07-18T{hour:02d}:40:00+07:00", unit="HC-TT",
+                    channel="paper", procedure_field="Đất đai")
+        if level == "not_satisfied":
+            body["answers"]["reasons"] = ["fees", "other"]
+        assert client.post("/api/v1/votes", json=body,
+                           headers=world.auth(world.admin_token)).status_code == 201
+    session.rollback()
+    start, end = date(2026, 7, 10), date(2026, 7, 31)
+    grouped = breakdowns.grouped_breakdowns(session, TZ, world.units["DN"].id, start, end)
+    python = breakdowns.counted_breakdowns(session, TZ, start=start, end=end)
+    assert grouped == python and sum(v for k, v in grouped.items() if k[2] == "hour") > 0
+    assert grouped[(world.units["DN"].id, date(2026, 7, 1), "hour", "6-00", "valid",
+                    "not_satisfied")] == 1  # 18 July 2026 is a Saturday
