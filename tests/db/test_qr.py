@@ -9,8 +9,8 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from PIL import Image
 import zxingcpp
+from PIL import Image
 from sqlalchemy import inspect, select, text
 
 from survey_app.models import Ballot, ReceiptToken
