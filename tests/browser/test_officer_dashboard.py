@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,7 +45,8 @@ def sign_in(page, base_url, username, password, start="/officer/dashboard"):
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(re.escape(start)))
+    # the login page's address carries ?next=<start>: wait for the path itself
+    page.wait_for_url(lambda url: urlsplit(url).path == start)
 
 
 def vn(value: float) -> str:

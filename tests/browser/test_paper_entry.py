@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from datetime import date
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
@@ -34,11 +35,14 @@ def test_key_twenty_sheets_without_a_mouse(app, live_server, browser, artifacts,
     page = browser.new_page(viewport=TABLET_10_LANDSCAPE)
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}/login?next=/paper/{batch_id}/entry")
+    # the form focuses the user name itself; typing before it has would lose the keys
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
     page.keyboard.type("nhapphieu")
     page.keyboard.press("Tab")
     page.keyboard.type("mật khẩu đủ dài 123")
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/paper/{batch_id}/entry")
+    # the login page's own address ends in ?next=/paper/…/entry: match the path, not the URL
+    page.wait_for_url(lambda url: urlsplit(url).path == f"/paper/{batch_id}/entry")
     for n, (overall, reasons) in enumerate(SHEETS, start=1):
         # the serial is proposed and the cursor waits on the first answer
         assert page.locator("#k-serial").input_value() == str(n)
