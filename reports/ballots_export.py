@@ -2,12 +2,12 @@
 
 Rows arrive as an iterator and leave as byte chunks: CSV is encoded 500 rows at a time; XLSX is
 written by openpyxl's write-only mode into a temporary file (spilling to disk past 8 MiB) and
-then read back in 64 KiB pieces. Neither holds the rows in memory.
+then read back in 64 KiB pieces. Neither holds the rows in memory. Text a citizen typed (the
+procedure field and code) goes through :mod:`reports.cells`: never a formula.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -16,6 +16,8 @@ from datetime import date, datetime
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from .cells import append_row, as_text, csv_writer
 
 BALLOT_COLUMNS = (
     "Mã phiếu", "Đơn vị (mã)", "Quầy", "Kênh", "Ngày (giờ VN)", "Giờ", "Mức đánh giá",
@@ -29,7 +31,7 @@ FIXED_TIME = datetime(2000, 1, 1)
 
 def ballots_csv(rows: Iterable[tuple], *, bom: bool = True) -> Iterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(BALLOT_COLUMNS)
     pending = 0
     first = True
@@ -59,12 +61,12 @@ def ballots_xlsx(rows: Iterable[tuple]) -> Iterator[bytes]:
         ws.column_dimensions[chr(ord("A") + index)].width = width
     header = []
     for title in BALLOT_COLUMNS:
-        cell = WriteOnlyCell(ws, value=title)
+        cell = as_text(WriteOnlyCell(ws, value=title))
         cell.font = Font(bold=True)
         header.append(cell)
     ws.append(header)
     for row in rows:
-        ws.append(list(row))
+        append_row(ws, row)
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
         wb.save(spool)
         spool.seek(0)

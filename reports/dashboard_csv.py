@@ -1,13 +1,14 @@
 """The dashboard as one CSV: a first column naming the table, then the same columns as the XLSX.
-UTF-8, with a byte-order mark on request so Excel shows the diacritics."""
+UTF-8, with a byte-order mark on request so Excel shows the diacritics. Rows are written by
+:func:`reports.cells.csv_writer`: text such as ``=1+1`` gets an apostrophe, numbers stay numbers."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from survey_app.domain.dashboard import Dashboard
 
+from .cells import csv_writer
 from .dashboard_tables import tables
 
 BOM = b"\xef\xbb\xbf"
@@ -15,7 +16,7 @@ BOM = b"\xef\xbb\xbf"
 
 def dashboard_csv(d: Dashboard, *, bom: bool = True) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["Đơn vị", f"{d.unit_name} ({d.unit_code})"])
     writer.writerow(["Kỳ", d.period_label, d.period.start.isoformat(), d.period.end.isoformat()])
     writer.writerow(["Nguồn", f"bản chốt {d.snapshot.content_hash}" if d.snapshot

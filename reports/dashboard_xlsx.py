@@ -1,5 +1,6 @@
 """The dashboard as an Excel workbook for the Phòng Nội vụ: a sheet per table, Vietnamese headers,
-frozen header row, counts as ``#,##0`` and percentages as numbers with one decimal (``0.0``)."""
+frozen header row, counts as ``#,##0`` and percentages as numbers with one decimal (``0.0``).
+Text cells go through :mod:`reports.cells`, so a label such as ``=1+1`` stays text."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from survey_app.domain.dashboard import Dashboard
 
+from .cells import append_row
 from .dashboard_tables import PERCENT_COLUMNS, Table, tables
 
 #: Fixed workbook dates: the same dashboard gives the same bytes.
@@ -40,21 +42,22 @@ def dashboard_xlsx(d: Dashboard) -> bytes:
 
 
 def _preamble(ws: Worksheet, d: Dashboard) -> None:
-    ws.append([f"Mức độ hài lòng — {d.unit_name} ({d.unit_code})"])
+    append_row(ws, [f"Mức độ hài lòng — {d.unit_name} ({d.unit_code})"])
     ws["A1"].font = Font(bold=True, size=13)
     source = (f"bản chốt kỳ, mã băm SHA-256 {d.snapshot.content_hash}" if d.snapshot
               else "số liệu hiện tại (kỳ chưa khóa)")
-    ws.append([f"Kỳ: {d.period_label} ({d.period.start:%d/%m/%Y} – {d.period.end:%d/%m/%Y}); "
-               f"nguồn: {source}; làm tròn nửa lên ({d.rule}); đủ số phiếu khi n ≥ {d.min_n}."])
+    append_row(ws, [f"Kỳ: {d.period_label} ({d.period.start:%d/%m/%Y} – "
+                    f"{d.period.end:%d/%m/%Y}); nguồn: {source}; làm tròn nửa lên ({d.rule}); "
+                    f"đủ số phiếu khi n ≥ {d.min_n}."])
     ws.append([])
 
 
 def _write(ws: Worksheet, table: Table, *, figures: bool) -> None:
     if ws.max_row > 3:
         ws.append([])
-    ws.append([table.title])
+    append_row(ws, [table.title])
     ws.cell(ws.max_row, 1).font = BOLD
-    ws.append(list(table.headers))
+    append_row(ws, table.headers)
     header_row = ws.max_row
     for col in range(1, len(table.headers) + 1):
         cell = ws.cell(header_row, col)
@@ -66,7 +69,7 @@ def _write(ws: Worksheet, table: Table, *, figures: bool) -> None:
         ws.auto_filter.ref = (f"A{header_row}:{get_column_letter(len(table.headers))}"
                               f"{header_row + max(1, len(table.rows))}")
     for index, row in enumerate(table.rows):
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        append_row(ws, [float(v) if isinstance(v, Decimal) else v for v in row])
         r = ws.max_row
         for col, value in enumerate(row):
             cell = ws.cell(r, col + 1)

@@ -5,15 +5,19 @@ satisfaction rate in percent with one); renderers only lay them out. The XLSX fo
 of a ranking table annexed to a provincial decision: a title, the period and rounding rule, a
 two-row header (field name over its maximum), then one section per block (khối) headed
 "I. Khối …", units in rank order with STT numbering from 1 in each block.
+
+Names come from imported schemes and unit lists, so every cell is written through
+:mod:`reports.cells`: text stays text (never a formula), numbers stay numbers.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+from .cells import csv_writer, set_cell
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 UNRANKED = "Không xếp hạng"
@@ -122,15 +126,16 @@ def ranking_xlsx(table: RankingTable) -> bytes:
     normal = Font(name="Times New Roman", size=12)
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    ws.cell(1, 1, table.title.upper()).font = Font(name="Times New Roman", bold=True, size=14)
+    set_cell(ws, 1, 1, table.title.upper()).font = Font(name="Times New Roman", bold=True,
+                                                        size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1).alignment = centre
-    ws.cell(2, 1, table.subtitle).font = Font(name="Times New Roman", italic=True, size=11)
+    set_cell(ws, 2, 1, table.subtitle).font = Font(name="Times New Roman", italic=True, size=11)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     ws.cell(2, 1).alignment = centre
     for col, (head, sub) in enumerate(heads, start=1):
-        top = ws.cell(4, col, head)
-        below = ws.cell(5, col, sub or None)
+        top = set_cell(ws, 4, col, head)
+        below = set_cell(ws, 5, col, sub or None)
         for cell in (top, below):
             cell.font, cell.alignment, cell.border = bold, centre, grid
             cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -139,7 +144,7 @@ def ranking_xlsx(table: RankingTable) -> bytes:
     row_no = 6
     for b, block in enumerate(table.blocks):
         label = f"{ROMAN[b] if b < len(ROMAN) else b + 1}. Khối {block.name}"
-        ws.cell(row_no, 1, label).font = bold
+        set_cell(ws, row_no, 1, label).font = bold
         ws.merge_cells(start_row=row_no, start_column=1, end_row=row_no, end_column=width)
         ws.cell(row_no, 1).border = grid
         row_no += 1
@@ -150,7 +155,7 @@ def ranking_xlsx(table: RankingTable) -> bytes:
                        _number(r.satisfaction_rate), r.n, _number(r.previous_total),
                        _number(r.delta), r.note or None]
             for col, value in enumerate(values, start=1):
-                cell = ws.cell(row_no, col, value)
+                cell = set_cell(ws, row_no, col, value)
                 cell.font, cell.border = normal, grid
                 if isinstance(value, float):
                     cell.number_format = "0.0" if col == 8 + len(fields) else "0.00"
@@ -162,8 +167,9 @@ def ranking_xlsx(table: RankingTable) -> bytes:
             row_no += 1
     note_row = row_no + 1
     bands = "; ".join(f"{label} từ {_plain(lower)} điểm" for label, lower in table.bands)
-    ws.cell(note_row, 1, f"Xếp loại: {bands}. Các đơn vị bằng điểm được xếp cùng hạng; đơn vị "
-                         "“Không xếp hạng” được đánh giá nhưng không xếp hạng.").font = normal
+    set_cell(ws, note_row, 1, f"Xếp loại: {bands}. Các đơn vị bằng điểm được xếp cùng hạng; "
+                              "đơn vị “Không xếp hạng” được đánh giá nhưng không xếp hạng."
+             ).font = normal
     ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=width)
     ws.cell(note_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[note_row].height = 32
@@ -199,7 +205,7 @@ CSV_TAIL = ("bonus", "satisfaction_rate", "n", "sufficient", "previous_total", "
 def ranking_csv(table: RankingTable, *, bom: bool = True) -> bytes:
     """One line per unit with every component by code (tree order); UTF-8 with a BOM for Excel."""
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer, lineterminator="\r\n")
     writer.writerow([*CSV_HEAD, *(c.code for c in table.columns), *CSV_TAIL])
     for block in table.blocks:
         for r in block.rows:
@@ -214,8 +220,9 @@ def ranking_csv(table: RankingTable, *, bom: bool = True) -> bytes:
     return (("\ufeff" + text) if bom else text).encode("utf-8")
 
 
-def _cell(value: Decimal | None) -> str:
-    return "" if value is None else str(value)
+def _cell(value: Decimal | None) -> Decimal | str:
+    """Empty, or the Decimal itself (written as ``str(value)``, never escaped as text)."""
+    return "" if value is None else value
 
 
 def band_index(table: RankingTable, band: str | None) -> int | None:
