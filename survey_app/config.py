@@ -27,6 +27,8 @@ class DefaultConfig:
     SECRET_KEY: str | None = None
     TIMEZONE = "Asia/Ho_Chi_Minh"
     REDIS_URL: str | None = None
+    #: Prefix of every rate-limit key in Redis (several deployments may share one Redis).
+    REDIS_KEY_PREFIX = "survey:rl:"
     #: Below this many valid votes a figure is marked insufficient and never ranked silently.
     MIN_N = 30
     #: A client clock this far ahead of the server flags the vote (seconds).

@@ -121,7 +121,10 @@ def pair() -> Response:
     window = int(cfg.get("KIOSK_PAIR_WINDOW_SECONDS", PAIR_WINDOW_SECONDS))
     key = _throttle_key()
     limiter = rate_counter()
-    if limiter.peek(key, window) >= limit:
+    # Count the attempt first and decide on that count, so concurrent guesses cannot all pass
+    # the limit; an attempt that turns out not to be a wrong code is given back.
+    if limiter.hit(key, window) > limit:
+        limiter.hit(key, window, -1)
         response = _error(429, "pairing_throttled", "code",
                           {"minutes": max(1, round(window / 60))})
         response.headers["Retry-After"] = str(window)
@@ -129,15 +132,16 @@ def pair() -> Response:
     payload = request.get_json(silent=True)
     code = payload.get("code") if isinstance(payload, dict) else None
     if not isinstance(code, str) or not code.strip():
+        limiter.hit(key, window, -1)
         return _error(422, "pairing_malformed", "code")
     session = get_session()
     now = datetime.now(timezone.utc)
     try:
         device, token, row = kiosk_service.pair_device(
             session, code[:64], secret_key=cfg["SECRET_KEY"], now=now)
-    except kiosk_service.PairingError as exc:
-        limiter.hit(key, window)
+    except kiosk_service.PairingError as exc:  # a failed attempt: it stays counted
         return _error(PAIRING_STATUS[exc.kind], f"pairing_{exc.kind}", "code")
+    limiter.hit(key, window, -1)
     record_action(session, row.created_by, "kiosk.pair", "kiosk_device", device.id,
                   code_id=row.id, unit=row.unit.code,
                   counter=row.counter.code if row.counter else None)

@@ -6,18 +6,28 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
 from ..db import get_session
+from ..ratelimit import store_status
 
 bp = Blueprint("ops", __name__)
 
 
 @bp.get("/healthz")
 def health() -> tuple[Response, int]:
-    """200 when the database answers a query and is migrated; 503 otherwise."""
+    """200 while votes can be stored; 503 only when the database is down or not migrated.
+
+    ``{"status": "ok" | "degraded" | "error", "checks": {"database": "ok" | "unavailable",
+    "redis": "ok" | "unavailable" | "not_configured"}, "schema": revision}``. A Redis that does
+    not answer is "degraded", not down: rate limits are counted per process meanwhile.
+    """
+    redis = store_status()
     try:
         version = get_session().execute(text("SELECT version_num FROM alembic_version")).scalar()
     except Exception:  # any failure to reach the database is "unhealthy", not a 500
-        return jsonify({"status": "error", "database": "unreachable"}), 503
-    return jsonify({"status": "ok", "database": "ok", "schema": version}), 200
+        return jsonify({"status": "error",
+                        "checks": {"database": "unavailable", "redis": redis}}), 503
+    status = "degraded" if redis == "unavailable" else "ok"
+    return jsonify({"status": status, "checks": {"database": "ok", "redis": redis},
+                    "schema": version}), 200
 
 
 @bp.get("/ping")

@@ -96,6 +96,8 @@ def render_ballot(*, unit: Unit, counter: Counter | None, questionnaire: Questio
     lang = current_language(negotiate=False)
     errors = {code.removeprefix("answers."): message(p.key, lang, p.params)
               for code, p in (problems or {}).items()}
+    if channel in RATE_LIMITED_CHANNELS:
+        _browser_id()
     return render_template(
         "public/ballot.html", lang=lang, t=TEXT[lang], unit=unit, counter=counter,
         definition=questionnaire.definition, questionnaire=questionnaire, action=action,
@@ -130,7 +132,7 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
     assert principal.unit is not None
     form = BallotForm()
     if not form.validate_on_submit():
-        abort(400)  # CSRF token missing or expired: Flask-WTF's message page
+        abort(400)  # CSRF token missing or expired (CSRFProtect refuses such posts first)
     lang = current_language(negotiate=False)
     definition = questionnaire.definition
     answers = answers_from_form(definition, request.form)
@@ -145,9 +147,12 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
     }
     if request.form.get(HONEYPOT):
         flag = "honeypot"
-    limited = principal.channel in RATE_LIMITED_CHANNELS
-    if limited and flag is None and _over_limit():
+    # Counted before it is stored, and flagged on that count: concurrent posts from one browser
+    # cannot all see the count below the limit. Given back below if nothing gets stored.
+    limits = _limit_keys() if principal.channel in RATE_LIMITED_CHANNELS else []
+    if _count_vote(limits) and flag is None:
         flag = "rate_limit"
+    stored = False
     session = get_session()
     policy = _policy()
     try:
@@ -157,11 +162,9 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
             vote.dossier_hash = dossier_hash
         result = votes.record_vote(session, vote, received_at=datetime.now(timezone.utc),
                                    policy=policy)
-        if result.created:
-            if limited:
-                _count_vote()
-            if after_record is not None:
-                after_record(result)
+        if result.created and after_record is not None:
+            after_record(result)
+        stored = result.created
     except votes.VoteInvalid as exc:
         return render_ballot(unit=principal.unit, counter=principal.counter,
                              questionnaire=questionnaire, action=action,
@@ -169,6 +172,9 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
                              answers=answers, problems=exc.problems, status=422)
     except votes.VoteConflict:
         pass  # the same page posted twice with other answers: the first one counts
+    finally:
+        if not stored:  # a replay, invalid answers or an error: this post used no vote
+            _count_vote(limits, -1)
     return redirect(url_for("public.thanks", lang=lang if lang != "vi" else None))
 
 
@@ -176,25 +182,30 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
 RATE_LIMITED_CHANNELS = frozenset({"qr_counter", "web"})
 
 
+def _browser_id() -> str:
+    """A random id in the signed session cookie: it names a browser, not a person. Given out
+    with the form, so that every post from one page shares it (see docs/deploy.md: a browser
+    that drops its cookie gets a new id; the per-address limit is the backstop)."""
+    if "bid" not in flask_session:
+        flask_session["bid"] = secrets.token_urlsafe(12)
+    return str(flask_session["bid"])
+
+
 def _limit_keys() -> list[tuple[str, int]]:
     cfg = current_app.config
-    if "bid" not in flask_session:
-        # A random id in the signed session cookie: it names a browser, not a person.
-        flask_session["bid"] = secrets.token_urlsafe(12)
     address = keyed_hash(cfg["SECRET_KEY"], "ip", request.remote_addr or "unknown")
-    return [(f"vote:browser:{flask_session['bid']}", int(cfg["QR_LIMIT_BROWSER"])),
+    return [(f"vote:browser:{_browser_id()}", int(cfg["QR_LIMIT_BROWSER"])),
             (f"vote:addr:{address}", int(cfg["QR_LIMIT_ADDRESS"]))]
 
 
-def _over_limit() -> bool:
+def _count_vote(limits: list[tuple[str, int]], delta: int = 1) -> bool:
+    """Count a vote (or give one back with ``delta=-1``) under each limit key, atomically;
+    True when a count now exceeds its limit, i.e. this vote is over the limit."""
     window = int(current_app.config["QR_LIMIT_WINDOW_SECONDS"])
-    return any(counter().peek(key, window) >= limit for key, limit in _limit_keys())
-
-
-def _count_vote() -> None:
-    window = int(current_app.config["QR_LIMIT_WINDOW_SECONDS"])
-    for key, _ in _limit_keys():
-        counter().hit(key, window)
+    over = False
+    for key, limit in limits:
+        over = counter().hit(key, window, delta) > limit or over
+    return over
 
 
 def _policy() -> votes.VotePolicy:
