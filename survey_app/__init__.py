@@ -13,7 +13,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import cli, db, errors, logs, ratelimit
     from .config import load_config
     from .extensions import csrf
-    from .web import api, auth, ops, paper, public, qr, security
+    from .web import api, auth, once, ops, paper, public, qr, security
 
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     db.init_app(app)
     csrf.init_app(app)
+    once.init_app(app)  # after CSRF: a forged form claims nothing
     errors.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)

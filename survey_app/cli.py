@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -12,6 +13,7 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from .cli_support import fail as _fail
 from .db import get_db
@@ -150,6 +152,78 @@ def users_create(username: str, role: str, unit_code: str | None, password_stdin
     click.echo(f"User {user.username} ({user.role}) created.")
 
 
+def _user(session: Any, username: str) -> Any:
+    from .models import UserAccount
+
+    user = session.scalar(select(UserAccount).where(UserAccount.username == username))
+    if user is None:
+        _fail(f"no user {username!r}")
+    return user
+
+
+@users_group.command("set-password")
+@click.option("--username", required=True)
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the new password from standard input (never from the command line).")
+def users_set_password(username: str, password_stdin: bool) -> None:
+    """Set a user's password; every signed-in session of the user ends."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    with get_db(current_app).transaction() as session:
+        user = _user(session, username)
+        try:
+            accounts.set_password(session, user, password)
+        except accounts.AccountError as exc:
+            _fail(str(exc))
+        record_action(session, None, "user.password", "user_account", user.id,
+                      username=username)
+    click.echo(f"Password of {username} changed; their sessions have ended.")
+
+
+@users_group.command("update")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice(["admin", "officer", "clerk"]))
+@click.option("--unit", "unit_code")
+def users_update(username: str, role: str | None, unit_code: str | None) -> None:
+    """Change a user's role or unit; their signed-in sessions end."""
+    _change_user(username, role=role, unit_code=unit_code)
+
+
+@users_group.command("disable")
+@click.option("--username", required=True)
+def users_disable(username: str) -> None:
+    """Disable a user at once: sign-in refused, sessions and API tokens stop working."""
+    _change_user(username, active=False)
+
+
+@users_group.command("enable")
+@click.option("--username", required=True)
+def users_enable(username: str) -> None:
+    """Enable a disabled user again."""
+    _change_user(username, active=True)
+
+
+def _change_user(username: str, *, role: str | None = None, unit_code: str | None = None,
+                 active: bool | None = None) -> None:
+    with get_db(current_app).transaction() as session:
+        user = _user(session, username)
+        unit = None
+        if unit_code:
+            unit = units.unit_by_code(session, unit_code)
+            if unit is None:
+                _fail(f"no unit with code {unit_code!r}")
+        try:
+            changes = accounts.update_user(session, user, role=role, unit=unit, active=active)
+        except accounts.AccountError as exc:
+            _fail(str(exc))
+        if changes:
+            record_action(session, None, "user.update", "user_account", user.id,
+                          username=username, **changes)
+    click.echo(f"User {username}: " + (", ".join(f"{k} {v[0]} → {v[1]}"
+                                                  for k, v in changes.items())
+                                        + "; their sessions have ended." if changes
+                                        else "nothing to change."))
+
+
 tokens_group = AppGroup("tokens", help="API tokens.")
 
 
@@ -199,16 +273,21 @@ def tokens_revoke(token_id: int) -> None:
     from datetime import datetime, timezone
 
     from .models import ApiToken
+    from .services.state import AlreadyChanged, transition
 
     with get_db(current_app).transaction() as session:
         token = session.get(ApiToken, token_id)
         if token is None:
             _fail(f"no API token {token_id}")
         assert token is not None
-        if token.revoked_at is None:
-            token.revoked_at = datetime.now(timezone.utc)
-            record_action(session, None, "api_token.revoke", "api_token", token.id,
-                          username=token.user.username)
+        try:
+            transition(session, ApiToken, token.id, ApiToken.revoked_at.is_(None),
+                       revoked_at=datetime.now(timezone.utc))
+        except AlreadyChanged:
+            click.echo(f"API token {token_id} was already revoked.")
+            return
+        record_action(session, None, "api_token.revoke", "api_token", token.id,
+                      username=token.user.username)
     click.echo(f"API token {token_id} revoked.")
 
 

@@ -19,6 +19,7 @@ from .questionnaire import (
     QuestionnaireItem,
 )
 from .receipt import ReceiptToken
+from .submission import FormSubmission
 from .unit import Counter, Unit
 from .user import ApiToken, KioskDevice, UserAccount
 
@@ -30,6 +31,7 @@ __all__ = [
     "Counter",
     "DailyTally",
     "DossierCount",
+    "FormSubmission",
     "IndexBonus",
     "IndexHandScore",
     "IndexScheme",

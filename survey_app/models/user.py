@@ -33,6 +33,9 @@ class UserAccount(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Bumped to end every signed-in session of the user at once (sign-out, password, role,
+    #: unit or active changed): a session cookie carries the generation it was issued under.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship()
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import generate_password_hash
 
@@ -29,8 +30,7 @@ def create_user(session: Session, username: str, role: str, password: str,
         raise AccountError(f"a {role} needs --unit (the subtree they work in)")
     if not username.strip() or len(username) > 80:
         raise AccountError("username must be 1-80 characters")
-    if len(password) < 10:
-        raise AccountError("password must be at least 10 characters")
+    _check_password(password)
     if session.scalar(select(UserAccount).where(UserAccount.username == username)):
         raise AccountError(f"user {username!r} already exists")
     user = UserAccount(username=username, role=role, unit=unit,
@@ -38,6 +38,55 @@ def create_user(session: Session, username: str, role: str, password: str,
     session.add(user)
     session.flush()
     return user
+
+
+def end_sessions(session: Session, user: UserAccount) -> None:
+    """End every signed-in session of ``user`` at once (the web layer compares generations).
+
+    An atomic increment, so two concurrent sign-outs both end up with sessions ended."""
+    session.execute(update(UserAccount).where(UserAccount.id == user.id)
+                    .values(session_generation=UserAccount.session_generation + 1)
+                    .execution_options(synchronize_session="fetch"))
+
+
+def set_password(session: Session, user: UserAccount, password: str) -> None:
+    """Store a new scrypt hash and end the user's other sessions."""
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    session.flush()
+    end_sessions(session, user)
+
+
+def update_user(session: Session, user: UserAccount, *, role: str | None = None,
+                unit: Unit | None = None, active: bool | None = None) -> dict[str, list[Any]]:
+    """Change a user's role, unit or active flag; any change ends the user's sessions.
+    Returns the changes as ``{field: [old, new]}`` for the audit."""
+    new_role = role if role is not None else user.role
+    if new_role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    new_unit = unit if unit is not None else user.unit
+    if new_role != "admin" and new_unit is None:
+        raise AccountError(f"a {new_role} needs --unit (the subtree they work in)")
+    changes: dict[str, list[Any]] = {}
+    if new_role != user.role:
+        changes["role"] = [user.role, new_role]
+        user.role = new_role
+    if new_unit is not user.unit:
+        changes["unit"] = [user.unit.code if user.unit else None,
+                           new_unit.code if new_unit else None]
+        user.unit = new_unit
+    if active is not None and active != user.active:
+        changes["active"] = [user.active, active]
+        user.active = active
+    session.flush()
+    if changes:
+        end_sessions(session, user)
+    return changes
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 10:
+        raise AccountError("password must be at least 10 characters")
 
 
 def create_api_token(session: Session, user: UserAccount, label: str | None = None) -> str:

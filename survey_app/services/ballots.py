@@ -10,6 +10,7 @@ from ..domain.vocab import STATUSES
 from ..models import Ballot, UserAccount
 from .audit import record_action
 from .breakdowns import bump_breakdowns, cells_of_ballot
+from .state import transition
 from .tallies import bump_tally
 
 
@@ -21,6 +22,9 @@ def set_ballot_status(session: Session, ballot: Ballot, status: str, user: UserA
     Ballots are never deleted: voiding keeps the row. The rollup cells (daily, monthly and the
     subtree breakdowns, whose weekday × hour cell is in ``tz``) move in the same transaction,
     and the change is audited with the old and new status and the note.
+
+    The status is written first, conditionally on the status this request read: a concurrent
+    duplicate raises :class:`~.state.AlreadyChanged` before any rollup moves.
     """
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
@@ -29,6 +33,7 @@ def set_ballot_status(session: Session, ballot: Ballot, status: str, user: UserA
         return
     if status == "flagged" and ballot.flag_reason is None:
         raise ValueError("a flagged ballot needs a flag reason")
+    transition(session, Ballot, ballot.id, Ballot.status == old, status=status)
     if ballot.level is not None:
         bump_tally(session, unit_id=ballot.unit_id, day=ballot.local_day, channel=ballot.channel,
                    status=old, level=ballot.level, delta=-1)
@@ -40,7 +45,5 @@ def set_ballot_status(session: Session, ballot: Ballot, status: str, user: UserA
                         level=ballot.level, cells=cells, delta=-1)
         bump_breakdowns(session, unit_id=ballot.unit_id, month=month, status=status,
                         level=ballot.level, cells=cells, delta=1)
-    ballot.status = status
-    session.flush()
     record_action(session, user, action or f"ballot.{status}", "ballot", ballot.id,
                   status=[old, status], note=note)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from reports.ranking import BlockTable, Column, RankingTable, Row
 
+from ..db import insert_for
 from ..domain import rounding
 from ..domain.index import (
     Component,
@@ -59,6 +60,7 @@ from ..models._types import utcnow
 from .audit import record_action
 from .figures import unit_figures
 from .snapshots import snapshot_for, snapshot_tally
+from .state import delete_once
 from .units import subtree_ids
 
 #: Formulas scored from a satisfaction rate (the component published by the satisfaction API).
@@ -238,15 +240,17 @@ def set_hand_score(session: Session, row: IndexScheme, unit: Unit, component: st
 
     The caller has checked the values with :func:`component_problem` and :func:`check_points`.
     """
-    score = session.scalar(select(IndexHandScore).where(
+    # Make sure the row exists, then read it under a row lock: a concurrent identical save
+    # waits, finds the new values and changes (and audits) nothing.
+    session.execute(insert_for(session, IndexHandScore).values(
+        scheme_id=row.id, unit_id=unit.id, component=component, entered_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["scheme_id", "unit_id", "component"]))
+    score = session.scalars(select(IndexHandScore).where(
         IndexHandScore.scheme_id == row.id, IndexHandScore.unit_id == unit.id,
-        IndexHandScore.component == component))
-    old = None
-    if score is None:
-        score = IndexHandScore(scheme_id=row.id, unit_id=unit.id, component=component)
-        session.add(score)
-    else:
-        old = [_text(score.self_score), _text(score.appraised_score), score.note]
+        IndexHandScore.component == component)
+        .with_for_update().execution_options(populate_existing=True)).one()
+    stored = [_text(score.self_score), _text(score.appraised_score), score.note]
+    old = None if stored == [None, None, None] else stored
     new = [_text(self_score), _text(appraised), note or None]
     if old == new:
         return score
@@ -273,11 +277,12 @@ def add_bonus(session: Session, row: IndexScheme, unit: Unit, points: Decimal, n
 
 
 def delete_bonus(session: Session, entry: IndexBonus, user: UserAccount | None) -> None:
-    """Remove a bonus or deduction entry; the audit log keeps what it was."""
+    """Remove a bonus or deduction entry; the audit log keeps what it was. A concurrent
+    duplicate raises :class:`~.state.AlreadyChanged` and audits nothing."""
+    unit_code, points, note = entry.unit.code, _text(entry.points), entry.note
+    delete_once(session, IndexBonus, entry.id)
     record_action(session, user, "index.bonus_delete", "index_bonus", entry.id,
-                  unit=entry.unit.code, points=_text(entry.points), note=entry.note)
-    session.delete(entry)
-    session.flush()
+                  unit=unit_code, points=points, note=note)
 
 
 def unit_entries(session: Session, row: IndexScheme, unit: Unit

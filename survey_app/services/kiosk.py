@@ -28,6 +28,7 @@ from ..models import Ballot, Counter, KioskDevice, KioskPairingCode, Unit, UserA
 from .accounts import TOUCH_INTERVAL, register_kiosk
 from .questionnaires import QuestionnaireVersion, assigned_questionnaire, questionnaire_version
 from .security import DEVICE_TOKEN_PREFIX, keyed_hash, token_digest
+from .state import AlreadyChanged, transition
 from .units import subtree_ids
 from .votes import VoteIn
 
@@ -188,11 +189,15 @@ def mark_seen(device: KioskDevice, now: datetime) -> None:
 
 
 def revoke_device(session: Session, device: KioskDevice, now: datetime) -> bool:
-    """Stop accepting the device's token at once; False when it was revoked already."""
+    """Stop accepting the device's token at once; False when it was revoked already (also by
+    a concurrent request: the update is conditional on ``revoked_at IS NULL``)."""
     if device.revoked_at is not None:
         return False
-    device.revoked_at = now
-    session.flush()
+    try:
+        transition(session, KioskDevice, device.id, KioskDevice.revoked_at.is_(None),
+                   revoked_at=now)
+    except AlreadyChanged:
+        return False
     return True
 
 

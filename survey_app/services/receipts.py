@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..db import lock_key
 from ..models import Counter, ReceiptToken, Unit, UserAccount
 from .security import keyed_hash
 
@@ -60,6 +61,8 @@ def issue_receipt(session: Session, *, unit: Unit, counter: Counter | None, doss
     """The dossier's code: its existing one (printing a receipt again gives the same QR), or a
     new one when it has none or its unused code expired."""
     dossier_hash = keyed_hash(secret_key, "dossier", dossier)
+    # two clerks (or a double click) printing the same dossier at once get one code
+    lock_key(session, "receipt", f"{unit.id}:{dossier_hash}")
     existing = session.scalars(
         select(ReceiptToken).where(ReceiptToken.dossier_hash == dossier_hash,
                                    ReceiptToken.unit_id == unit.id)

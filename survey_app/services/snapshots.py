@@ -32,7 +32,8 @@ from ..models import (
 from ..models.officer import ROLLED_STATUSES
 from .audit import record_action
 from .breakdowns import lineage
-from .units import subtree_ids
+from .state import AlreadyChanged, transition
+from .units import lock_tree_of, subtree_ids
 
 HASH_HEADER = "survey-snapshot-v1"
 #: Reopen changes kept in the audit log (the rest are counted).
@@ -137,7 +138,11 @@ def _codes(session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
 
 def close_period(session: Session, root: Unit, period: Period, user: UserAccount | None,
                  note: str | None = None) -> PeriodSnapshot:
-    """Freeze ``period`` for ``root``'s subtree; refuses a period already closed there."""
+    """Freeze ``period`` for ``root``'s subtree; refuses a period already closed there.
+
+    The root's top ancestor is locked first, so two closes in one province (a double click,
+    or a unit and its parent at once) run one after the other and the second is refused."""
+    lock_tree_of(session, root)
     existing = snapshot_for(session, root.id, period)
     if existing is not None:
         where = "đơn vị này" if existing.unit_id == root.id else "đơn vị cấp trên"
@@ -207,15 +212,15 @@ def changes_since_close(session: Session, snapshot: PeriodSnapshot) -> tuple[lis
 def reopen_period(session: Session, snapshot: PeriodSnapshot, user: UserAccount | None,
                   note: str) -> list[Change]:
     """Take a snapshot out of force, auditing who, why and what changed since it was taken."""
-    if snapshot.reopened_at is not None:
-        raise CloseError("Kỳ này đã được mở lại trước đó.")
     if not note.strip():
         raise CloseError("Cần ghi lý do mở lại kỳ.")
+    try:
+        transition(session, PeriodSnapshot, snapshot.id, PeriodSnapshot.reopened_at.is_(None),
+                   reopened_at=datetime.now(timezone.utc),
+                   reopened_by_id=user.id if user else None, reopen_note=note.strip())
+    except AlreadyChanged:
+        raise CloseError("Kỳ này đã được mở lại trước đó.") from None
     changes, differing = changes_since_close(session, snapshot)
-    snapshot.reopened_at = datetime.now(timezone.utc)
-    snapshot.reopened_by_id = user.id if user else None
-    snapshot.reopen_note = note.strip()
-    session.flush()
     root = session.get(Unit, snapshot.unit_id)
     record_action(
         session, user, "period.reopen", "period_snapshot", snapshot.id,

@@ -137,3 +137,15 @@ def in_subtree(session: Session, root_id: int, unit_id: int) -> bool:
             return True
         current = session.scalar(select(Unit.parent_id).where(Unit.id == current))
     return False
+
+
+def lock_tree_of(session: Session, unit: Unit) -> None:
+    """Lock the row of ``unit``'s top ancestor (``SELECT … FOR UPDATE``; SQLite serialises
+    writers anyway) so that changes to one tree, such as closing periods, run one at a time."""
+    top = unit.id
+    for _ in range(64):
+        parent = session.scalar(select(Unit.parent_id).where(Unit.id == top))
+        if parent is None:
+            break
+        top = parent
+    session.execute(select(Unit.id).where(Unit.id == top).with_for_update())

@@ -1,13 +1,18 @@
 """Officer sign-in: Flask-WTF form, scrypt hashes, throttling, roles and unit scope.
 
-The signed session cookie holds only the user id and a per-login nonce. Repeated failures for a
-username or from a (hashed) network address lock sign-in for that key for a while.
+The signed session cookie holds only the user id and a per-login nonce. Wrong passwords are
+throttled per account, with waits that double after a few failures (one person's typos never
+lock out colleagues behind the same office address), and under a much higher ceiling per
+(hashed) network address against password spraying.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -18,6 +23,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -33,15 +39,27 @@ from wtforms.validators import DataRequired, Length
 from ..db import get_session
 from ..models import UserAccount
 from ..ratelimit import counter
+from ..services.accounts import end_sessions
 from ..services.security import keyed_hash
 from ..services.units import in_subtree
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Failures allowed per username and per network address in one window.
+#: Wrong passwords for one username before each further attempt must wait: FIRST_DELAY, then
+#: twice as long after each further failure (1, 2, 4 … minutes), at most MAX_DELAY.
 MAX_FAILURES = 5
-WINDOW_SECONDS = 15 * 60
+FIRST_DELAY_SECONDS = 60
+MAX_DELAY_SECONDS = 30 * 60
+#: A username's failures are forgotten after a successful sign-in or this long without one.
+FAILURE_MEMORY_SECONDS = 60 * 60
+#: Against password spraying (a few guesses for each of many usernames): failures per network
+#: address and window. High, because a whole office signs in from one NAT address.
+ADDRESS_MAX_FAILURES = 100
+ADDRESS_WINDOW_SECONDS = 15 * 60
+#: How long one admitted attempt may keep others for the same username waiting at most (the
+#: password check takes well under a second; this only matters if a worker dies mid-check).
+CHECK_SECONDS = 30
 #: Checked against when the username is unknown, so both paths cost one scrypt.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -54,12 +72,29 @@ class LoginForm(FlaskForm):
 
 
 def current_user() -> UserAccount | None:
-    """The signed-in, active user of this request, if any."""
+    """The signed-in, active user of this request, if any.
+
+    The signed cookie alone is not trusted: it must carry the user's current session
+    generation, which signing out, a new password, a role or unit change or disabling the
+    account bumps (``accounts.end_sessions``), ending every session issued before.
+    """
     if "user" not in g:
         user_id = session.get("uid")
-        user = get_session().get(UserAccount, user_id) if user_id else None
-        g.user = user if user is not None and user.active else None
+        user = get_session().get(UserAccount, user_id) if isinstance(user_id, int) else None
+        if user is not None and (not user.active
+                                 or session.get("gen") != user.session_generation):
+            user = None
+        g.user = user
     return g.user
+
+
+def sign_in(user: UserAccount) -> None:
+    """Start a fresh session for ``user`` under its current session generation."""
+    session.clear()
+    session["uid"] = user.id
+    session["gen"] = user.session_generation
+    session["nonce"] = secrets.token_urlsafe(8)
+    session.permanent = False
 
 
 def login_required(*roles: str) -> Callable[[F], F]:
@@ -87,11 +122,80 @@ def may_see_unit(user: UserAccount, unit_id: int) -> bool:
     return user.unit_id is not None and in_subtree(get_session(), user.unit_id, unit_id)
 
 
-def _throttle_keys(username: str) -> list[str]:
+@dataclass(frozen=True)
+class _Attempt:
+    """A password check reserved for one username from one address (keys hold no names)."""
+
+    user: str
+    address: str
+    has_turn: bool  # beyond the free attempts: the one check allowed after a wait
+
+
+class _Throttled(Exception):
+    def __init__(self, seconds: float, message: str) -> None:
+        super().__init__(message)
+        self.seconds = max(1, math.ceil(seconds))
+        self.message = message.format(minutes=max(1, math.ceil(self.seconds / 60)))
+
+
+def _throttle_keys(username: str) -> tuple[str, str]:
     secret = current_app.config["SECRET_KEY"]
     address = request.remote_addr or "unknown"
-    return [f"login:user:{keyed_hash(secret, 'login', username.lower())}",
-            f"login:addr:{keyed_hash(secret, 'ip', address)}"]
+    return (f"login:user:{keyed_hash(secret, 'login', username.lower())}",
+            f"login:addr:{keyed_hash(secret, 'ip', address)}")
+
+
+def _delay(failures: int) -> int:
+    """Seconds to wait after ``failures`` (≥ MAX_FAILURES) wrong passwords for a username."""
+    doublings = min(max(0, failures - MAX_FAILURES), 16)
+    return min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** doublings)
+
+
+def _begin_attempt(username: str) -> _Attempt:
+    """Reserve one password check, or raise _Throttled with how long to wait.
+
+    Every decision is taken on a count returned by an atomic increment, so concurrent
+    attempts cannot all pass: the first MAX_FAILURES - 1 reservations for a username are
+    free; any further one must also take the username's turn, which exists once and is held
+    for the wait after each failure (a success releases everything).
+    """
+    limiter = counter()
+    user, address = _throttle_keys(username)
+    if limiter.hit(address, ADDRESS_WINDOW_SECONDS) > ADDRESS_MAX_FAILURES:
+        limiter.hit(address, ADDRESS_WINDOW_SECONDS, -1)
+        left = ADDRESS_WINDOW_SECONDS - time.time() % ADDRESS_WINDOW_SECONDS
+        raise _Throttled(left, "Có quá nhiều lần đăng nhập sai từ địa chỉ mạng này. "
+                               "Vui lòng thử lại sau {minutes} phút.")
+    if limiter.add(f"{user}:n", 1, FAILURE_MEMORY_SECONDS) < MAX_FAILURES:
+        return _Attempt(user, address, has_turn=False)
+    wait = limiter.acquire(f"{user}:turn", CHECK_SECONDS)
+    if wait <= 0:
+        return _Attempt(user, address, has_turn=True)
+    limiter.add(f"{user}:n", -1, FAILURE_MEMORY_SECONDS)  # refused: not a check, not counted
+    limiter.hit(address, ADDRESS_WINDOW_SECONDS, -1)
+    raise _Throttled(wait, "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+
+
+def _attempt_succeeded(attempt: _Attempt) -> None:
+    limiter = counter()
+    limiter.hit(attempt.address, ADDRESS_WINDOW_SECONDS, -1)
+    for key in (f"{attempt.user}:n", f"{attempt.user}:failed", f"{attempt.user}:turn"):
+        limiter.reset(key)
+
+
+def _attempt_abandoned(attempt: _Attempt) -> None:
+    limiter = counter()
+    limiter.hit(attempt.address, ADDRESS_WINDOW_SECONDS, -1)
+    limiter.add(f"{attempt.user}:n", -1, FAILURE_MEMORY_SECONDS)
+    if attempt.has_turn:
+        limiter.reset(f"{attempt.user}:turn")
+
+
+def _attempt_failed(attempt: _Attempt) -> None:
+    limiter = counter()
+    failures = limiter.add(f"{attempt.user}:failed", 1, FAILURE_MEMORY_SECONDS)
+    if attempt.has_turn:  # the next attempt waits; free attempts still in flight count too
+        limiter.hold(f"{attempt.user}:turn", _delay(max(failures, MAX_FAILURES)))
 
 
 def _safe_next(target: str | None) -> str:
@@ -107,22 +211,26 @@ def login() -> Any:
     status = 200
     if form.validate_on_submit():
         username = form.username.data.strip()
-        keys = _throttle_keys(username)
-        limiter = counter()
-        if any(limiter.peek(k, WINDOW_SECONDS) >= MAX_FAILURES for k in keys):
-            flash("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.", "error")
-            return render_template("auth/login.html", form=form), 429
-        user = get_session().scalar(select(UserAccount).where(UserAccount.username == username))
-        ok = check_password_hash(user.password_hash if user else _DUMMY_HASH,
-                                 form.password.data)
+        try:
+            attempt = _begin_attempt(username)
+        except _Throttled as throttled:
+            flash(throttled.message, "error")
+            response = make_response(render_template("auth/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(throttled.seconds)
+            return response
+        try:
+            user = get_session().scalar(
+                select(UserAccount).where(UserAccount.username == username))
+            ok = check_password_hash(user.password_hash if user else _DUMMY_HASH,
+                                     form.password.data)
+        except Exception:  # the database failed (503): this attempt was no failure
+            _attempt_abandoned(attempt)
+            raise
         if user is not None and user.active and ok:
-            session.clear()
-            session["uid"] = user.id
-            session["nonce"] = secrets.token_urlsafe(8)
-            session.permanent = False
+            _attempt_succeeded(attempt)
+            sign_in(user)
             return redirect(_safe_next(request.args.get("next")))
-        for k in keys:
-            limiter.hit(k, WINDOW_SECONDS)
+        _attempt_failed(attempt)
         flash("Tên đăng nhập hoặc mật khẩu không đúng.", "error")
         status = 401
     elif request.method == "POST":
@@ -132,6 +240,10 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    """Sign out here and everywhere: a copy of this session's cookie no longer opens a page."""
+    user = current_user()
+    if user is not None:
+        end_sessions(get_session(), user)
     session.clear()
     flash("Đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))

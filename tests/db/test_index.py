@@ -594,3 +594,71 @@ def test_hand_score_form_saves_audits_and_refuses_bad_values(client, runner, ses
     actions = session.scalars(select(AuditEvent.action).where(
         AuditEvent.actor == "quantri").order_by(AuditEvent.id)).all()
     assert actions == ["index.score_set", "index.bonus_add", "index.bonus_delete"]
+
+
+# --- concurrent identical requests (issue 13): one effect each ------------------------------
+
+@pytest.fixture
+def admin_browser(app):  # type: ignore[no-untyped-def]
+    from tests.concurrency import Browser
+    from tests.live import LiveServer
+
+    with LiveServer(app) as live:
+        browser = Browser(live.url).login("quantri", PASSWORD)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("once", [True, False], ids=["as-rendered", "without-once"])
+@pytest.mark.parametrize("unit", ["ST", "CL"], ids=["change", "first-entry"])
+def test_a_double_saved_score_is_stored_and_audited_once(admin_browser, session, once, unit):
+    from tests.concurrency import assert_no_server_error, audit_count, fresh
+
+    page = f"/index/DEMO-QH/2024/scores?unit={unit}"
+    url = f"/index/DEMO-QH/2024/scores/{unit}"
+    fields = admin_browser.form(page, url)
+    data = {**fields, "component": "chi_dao", "chi_dao-component": "chi_dao",
+            "chi_dao-self_score": "13", "chi_dao-appraised_score": "14,5",
+            "chi_dao-note": "Biên bản thẩm định"}
+    if not once:
+        data.pop("once", None)
+
+    responses = admin_browser.post_at_once(8, url, data)
+
+    assert_no_server_error(responses)
+    assert audit_count(session, "index.score_set") == 1
+    stored = fresh(session).scalars(
+        select(IndexHandScore.appraised_score)
+        .join(IndexScheme, IndexScheme.id == IndexHandScore.scheme_id)
+        .where(IndexScheme.code == "DEMO-QH", IndexScheme.year == 2024,
+               IndexHandScore.component == "chi_dao",
+               IndexHandScore.unit_id == _unit_id(session, unit))).all()
+    assert [float(v) for v in stored] == [14.5]
+
+
+def _unit_id(session, code: str) -> int:  # type: ignore[no-untyped-def]
+    from survey_app.models import Unit
+
+    return session.scalar(select(Unit.id).where(Unit.code == code))
+
+
+def test_a_double_added_bonus_is_one_entry_and_a_double_delete_one_audit(admin_browser, session):
+    from tests.concurrency import assert_no_server_error, audit_count
+
+    page, url = "/index/DEMO-QH/2024/scores?unit=TK", "/index/DEMO-QH/2024/scores/TK/bonus"
+    fields = admin_browser.form(page, url)
+    before = audit_count(session, "index.bonus_add")
+    responses = admin_browser.post_at_once(8, url, {**fields, "points": "1,5",
+                                                    "note": "Sáng kiến số hóa"})
+    assert_no_server_error(responses)
+    assert audit_count(session, "index.bonus_add") == before + 1
+    entries = session.scalars(select(IndexBonus).where(
+        IndexBonus.unit_id == _unit_id(session, "TK"))).all()
+    assert [float(e.points) for e in entries] == [1.5]
+
+    delete = f"/index/DEMO-QH/2024/bonus/{entries[0].id}/delete"
+    fields = admin_browser.form(page, delete)
+    fields.pop("once")  # the service's own guard, not the form's value, must hold here
+    responses = admin_browser.post_at_once(8, delete, fields)
+    assert_no_server_error(responses)
+    assert audit_count(session, "index.bonus_delete") == 1

@@ -1,4 +1,5 @@
-"""Sign-in over HTTP: CSRF, throttling, roles, safe redirects."""
+"""Sign-in over HTTP: CSRF, throttling per account with growing waits and per address,
+roles, safe redirects."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import re
 import pytest
 
 from survey_app.db import get_db
+from survey_app.ratelimit import MemoryCounter
 from survey_app.services import accounts
+from survey_app.web import auth
 
 
 @pytest.fixture
@@ -22,10 +25,11 @@ def _csrf(client, path="/login") -> str:
     return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html).group(1)
 
 
-def _login(client, username, password, token=None, next_=None):
+def _login(client, username, password, token=None, next_=None, environ=None):
     return client.post("/login" + (f"?next={next_}" if next_ else ""),
                        data={"username": username, "password": password,
-                             "csrf_token": token or _csrf(client)})
+                             "csrf_token": token or _csrf(client)},
+                       environ_base=environ or {})
 
 
 def test_login_form_is_vietnamese_and_needs_csrf(client, user):
@@ -51,9 +55,76 @@ def test_throttle_after_five_failures_even_with_the_right_password(client, user)
         assert _login(client, user, "sai").status_code == 401
     r = _login(client, user, "mật khẩu đủ dài 123")
     assert r.status_code == 429
-    assert "thử lại sau 15 phút" in r.get_data(as_text=True)
+    assert "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 1 phút." in r.get_data(as_text=True)
+    assert 0 < int(r.headers["Retry-After"]) <= 60
     with client.session_transaction() as s:
         assert "uid" not in s
+
+
+@pytest.fixture
+def clock(app):
+    """A settable clock for the app's in-process counters (seconds since the epoch)."""
+    now = [1_800_000_000.0]
+    app.extensions["ratelimit"] = MemoryCounter(clock=lambda: now[0])
+    return now
+
+
+def test_one_persons_typos_do_not_lock_out_colleagues_behind_the_same_address(app, client,
+                                                                            user):
+    with get_db(app).transaction() as s:
+        accounts.create_user(s, "dongnghiep", "admin", "mật khẩu khác đủ dài")
+    office = {"REMOTE_ADDR": "203.0.113.7"}  # one NAT address for the whole office
+    for _ in range(5):
+        assert _login(client, user, "sai", environ=office).status_code == 401
+    assert _login(client, user, "mật khẩu đủ dài 123", environ=office).status_code == 429
+    colleague = app.test_client()
+    r = _login(colleague, "dongnghiep", "mật khẩu khác đủ dài", environ=office)
+    assert r.status_code == 302
+
+
+def test_each_further_failure_doubles_the_wait(client, user, clock):
+    for _ in range(5):
+        assert _login(client, user, "sai").status_code == 401
+    for minutes in (1, 2, 4, 8, 16, 30, 30):
+        r = _login(client, user, "mật khẩu đủ dài 123")
+        assert r.status_code == 429
+        assert f"Vui lòng thử lại sau {minutes} phút." in r.get_data(as_text=True)
+        assert int(r.headers["Retry-After"]) == minutes * 60
+        clock[0] += minutes * 60 - 1
+        assert _login(client, user, "sai").status_code == 429  # a second too early
+        clock[0] += 1
+        assert _login(client, user, "sai").status_code == 401  # one more try, wrong again
+    clock[0] += 30 * 60
+    assert _login(client, user, "mật khẩu đủ dài 123").status_code == 302
+    client.post("/logout", data={"csrf_token": _csrf(client, "/")})
+    for _ in range(5):  # a successful sign-in forgets the failures
+        assert _login(client, user, "sai").status_code == 401
+    assert _login(client, user, "sai").status_code == 429
+
+
+def test_failures_are_forgotten_after_an_hour_without_any(client, user, clock):
+    for _ in range(4):
+        assert _login(client, user, "sai").status_code == 401
+    clock[0] += 3600
+    for _ in range(5):
+        assert _login(client, user, "sai").status_code == 401
+    assert _login(client, user, "sai").status_code == 429
+
+
+def test_password_spraying_from_one_address_is_stopped(client, user, monkeypatch):
+    monkeypatch.setattr(auth, "ADDRESS_MAX_FAILURES", 8)
+    for i in range(8):  # a few guesses each for many accounts
+        assert _login(client, f"nguoidung{i}", "123456").status_code == 401
+    r = _login(client, user, "mật khẩu đủ dài 123")
+    assert r.status_code == 429
+    page = r.get_data(as_text=True)
+    assert "Có quá nhiều lần đăng nhập sai từ địa chỉ mạng này." in page
+    assert re.search(r"Vui lòng thử lại sau \d+ phút\.", page)
+    assert int(r.headers["Retry-After"]) > 0
+    app_client = client.application.test_client()
+    r = _login(app_client, user, "mật khẩu đủ dài 123",
+               environ={"REMOTE_ADDR": "198.51.100.20"})
+    assert r.status_code == 302
 
 
 def test_next_only_redirects_inside_the_site(client, user):
