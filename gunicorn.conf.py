@@ -22,3 +22,6 @@ limit_request_fields = 50
 # app logs each request as JSON by route pattern instead (survey_app/logs.py).
 accesslog = None
 errorlog = "-"
+# gunicorn's error log would name the raw request line on a worker error or a malformed
+# request: this logger rewrites those lines without paths, query strings or addresses.
+logger_class = "survey_app.gunicorn_logging.PrivateLogger"

@@ -2,12 +2,15 @@
 
 Requests are logged by route pattern (``/q/<token>``), never by the raw path or query string, so
 no receipt code, dossier number or token reaches a log file; client addresses are never logged.
+The same holds for errors: Flask's "Exception on <path>" line names the route pattern, and
+gunicorn's own error log goes through :func:`redact` (see ``gunicorn.conf.py``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from datetime import datetime, timezone
@@ -16,6 +19,36 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 ACCESS = logging.getLogger("survey.access")
+
+_ADDRESS = re.compile(r"\bip=\S+?(?=[:,\s]|$)")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_QUERY = re.compile(r"\?\S*")
+_DEEP_PATH = re.compile(r"(?<![\w:/])(/[\w.~-]+)/\S*")
+
+
+def redact(text: str) -> str:
+    """``text`` without what a log line must not hold: client addresses (``ip=…``), quoted
+    request lines, query strings, and every path segment after the first (``/q/<code>`` is
+    written ``/q/…``). Used for messages that servers outside the app format with raw URIs."""
+    text = _ADDRESS.sub("ip=…", text)
+    text = _QUOTED.sub("'…'", text)
+    text = _QUERY.sub("", text)
+    return _DEEP_PATH.sub(r"\1/…", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message (and its traceback text) through :func:`redact`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def _route() -> str:
+    return request.url_rule.rule if request.url_rule else "(no route)"
 
 
 class JSONFormatter(logging.Formatter):
@@ -36,6 +69,11 @@ class JSONFormatter(logging.Formatter):
 
 
 def init_app(app: Flask) -> None:
+    def log_exception(exc_info: Any) -> None:
+        # Flask's own line is "Exception on <raw path>", which can hold a receipt code.
+        app.logger.error("Exception on %s [%s]", _route(), request.method, exc_info=exc_info)
+
+    app.log_exception = log_exception  # type: ignore[method-assign]
     fmt = app.config.get("LOG_FORMAT") or ("json" if app.config["ENV"] == "production"
                                             else "text")
     if fmt == "json" and not app.config.get("TESTING"):
