@@ -38,7 +38,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the settings each dialect needs to be safe under concurrent writes."""
+    """Create an engine with the settings each dialect needs to be safe under concurrent writes.
+
+    Statement parameters are left out of error messages: they hold citizens' text, which must
+    never reach a log line."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
@@ -91,6 +95,15 @@ def insert_for(session: Session, table: Any) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"no upsert for dialect {name}")
+
+
+def lock_key(session: Session, purpose: str, key: str) -> None:
+    """Hold a lock on ``(purpose, key)`` until the transaction ends, for a check-then-insert
+    with no row to lock yet (e.g. "does this dossier have a code?"). PostgreSQL: a
+    transaction-level advisory lock on a hash of the key; SQLite serialises writers anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:purpose), hashtext(:key))"),
+                        {"purpose": purpose, "key": key})
 
 
 def month_start(session: Session, column: Any) -> Any:

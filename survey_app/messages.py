@@ -19,6 +19,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "Must be a list; choose from: {allowed}."),
     "duplicate_choice": ("Một lựa chọn bị lặp lại.", "A choice is repeated."),
     "must_be_text": ("Phải là văn bản.", "Must be text."),
+    "bad_text": ("Chứa ký tự không hợp lệ (không phải văn bản UTF-8).",
+                 "Contains characters that are not valid UTF-8 text."),
     "must_be_object": ("Phải là một đối tượng JSON.", "Must be a JSON object."),
     "too_long": ("Dài quá {max} ký tự.", "Longer than {max} characters."),
     "hidden_item": ("Câu này chỉ trả lời khi câu “{item}” có giá trị phù hợp.",
@@ -28,6 +30,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "Must be an ISO-8601 timestamp with an offset, "
                      "e.g. 2026-11-22T09:30:00+07:00."),
     "bad_date": ("Phải là ngày dạng YYYY-MM-DD.", "Must be a date as YYYY-MM-DD."),
+    "date_out_of_range": ("Ngày phải trong khoảng {min} – {max}.",
+                          "The date must be between {min} and {max}."),
     "date_order": ("Ngày kết thúc phải không trước ngày bắt đầu.",
                    "The end date must not be before the start date."),
     "range_too_long": ("Khoảng thời gian dài quá {max} ngày.", "The range exceeds {max} days."),
@@ -36,6 +40,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_channel": ("Kênh phải là một trong: {allowed}.", "Channel must be one of: {allowed}."),
     "unknown_questionnaire": ("Không có phiếu “{code}” phiên bản {version}.",
                               "No questionnaire “{code}” version {version}."),
+    "receipt_channel": ("Phiếu kênh “qr_receipt” chỉ gửi được qua mã QR trên giấy hẹn trả kết "
+                        "quả (mỗi hồ sơ một phiếu).",
+                        "Votes on channel “qr_receipt” come only through the QR code on a "
+                        "dossier receipt (one per dossier)."),
     "channel_not_allowed": ("Phiếu này không dùng cho kênh “{channel}”.",
                             "This questionnaire is not used on channel “{channel}”."),
     "bad_integer": ("Phải là số nguyên.", "Must be a whole number."),

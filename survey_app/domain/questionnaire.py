@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from ..inputs import encodable
 from .vocab import LEVELS
 
 ITEM_KINDS = (
@@ -403,4 +404,6 @@ def _check_value(item: Item, value: Any) -> tuple[Problem | None, Any]:
         return Problem("too_long", {"max": item.max_length}), None
     if "\x00" in text:
         return Problem("must_be_text"), None
+    if not encodable(text):  # a lone surrogate from JSON: not storable text
+        return Problem("bad_text"), None
     return None, text

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..domain.index import Scheme
+from ..inputs import ascii_int
 from ..models import (
     DossierCount,
     IndexBonus,
@@ -120,16 +120,18 @@ def parse_points(text: str) -> Decimal | None:
         raise ValueError(f"{text!r} is not a number") from None
     if not value.is_finite():
         raise ValueError(f"{text!r} is not a number")
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueError(f"{text} has more than two decimals")
+    # the size first: quantize() of 1e999 raises InvalidOperation (more digits than precision)
     if abs(value) >= 100_000:
         raise ValueError(f"{text} is too large")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"{text} has more than two decimals")
     return value
 
 
 def _count(text: str, name: str, problems: Problems, line: int) -> int | None:
-    if re.fullmatch(r"\d{1,8}", text.strip()) and int(text) <= MAX_COUNT:
-        return int(text)
+    value = ascii_int(text, 0, MAX_COUNT)  # ASCII digits only ("\d" takes "٣")
+    if value is not None:
+        return value
     problems.append((line, f"{name} must be a whole number from 0 (got {text!r})"))
     return None
 
@@ -146,7 +148,8 @@ class _SchemeCache:
     def get(self, code: str, year: str) -> tuple[IndexScheme, Scheme] | None:
         key = (code, year)
         if key not in self.rows:
-            row = scheme_row(self.session, code, int(year)) if year.isdigit() else None
+            number = ascii_int(year, 1900, 9999)
+            row = scheme_row(self.session, code, number) if number is not None else None
             self.rows[key] = (row, row.parsed()) if row else None
         return self.rows[key]
 

@@ -16,17 +16,19 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain import rounding
 from ..domain.periods import Period
 from ..domain.questionnaire import Definition, Item, Problem
+from ..inputs import ascii_int
 from ..models import Ballot, PaperBatch, PaperCheck, PaperSheet, Questionnaire, Unit, UserAccount
 from . import votes
 from .audit import record_action
 from .ballots import set_ballot_status
 from .questionnaires import QuestionnaireVersion, questionnaire_version
+from .state import delete_once, transition
 from .units import subtree_ids
 
 MAX_ISSUED = 100_000
@@ -106,6 +108,7 @@ def update_batch(session: Session, batch: PaperBatch, *, issued: Any, returned: 
     """Correct the counts or label; returned may not drop below the sheets already entered."""
     problems: dict[str, Problem] = {}
     _check_counts(issued, returned, problems)
+    batch = load_batch(session, batch.id, lock=True)  # concurrent edits: one audit each change
     entered = entered_count(session, batch.id)
     if not problems and returned < entered:
         problems["returned"] = Problem("returned_below_entered", {"entered": entered})
@@ -124,15 +127,18 @@ def update_batch(session: Session, batch: PaperBatch, *, issued: Any, returned: 
 
 def delete_batch(session: Session, batch: PaperBatch, user: UserAccount | None,
                  tz: ZoneInfo) -> int:
-    """Void every sheet's ballot and mark the batch deleted; nothing is erased."""
+    """Void every sheet's ballot and mark the batch deleted; nothing is erased.
+
+    The batch is marked first, conditionally: a concurrent duplicate raises
+    :class:`~.state.AlreadyChanged` and voids nothing."""
+    transition(session, PaperBatch, batch.id, PaperBatch.deleted_at.is_(None),
+               deleted_at=datetime.now(timezone.utc))
     sheets = session.scalars(select(PaperSheet).where(PaperSheet.batch_id == batch.id)).all()
     for sheet in sheets:
         ballot = session.get(Ballot, sheet.ballot_id)
         assert ballot is not None
         set_ballot_status(session, ballot, "void", user, f"lô phiếu {batch.id} bị xóa",
                           tz=tz, action="paper.ballot.void")
-    batch.deleted_at = datetime.now(timezone.utc)
-    session.flush()
     record_action(session, user, "paper.batch.delete", "paper_batch", batch.id,
                   voided=len(sheets))
     return len(sheets)
@@ -161,7 +167,9 @@ def summary(session: Session, batch: PaperBatch) -> BatchSummary:
 def load_batch(session: Session, batch_id: int, *, lock: bool = False) -> PaperBatch:
     stmt = select(PaperBatch).where(PaperBatch.id == batch_id, PaperBatch.deleted_at.is_(None))
     if lock:
-        stmt = stmt.with_for_update()
+        # populate_existing: the row read under the lock replaces what the session loaded
+        # before, so checks see what a concurrent request committed
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     batch = session.scalar(stmt)
     if batch is None:
         raise PaperError(404, {"batch": Problem("not_found")})
@@ -231,9 +239,9 @@ def undo_sheet(session: Session, batch: PaperBatch, user: UserAccount, tz: ZoneI
         return None
     ballot = session.get(Ballot, sheet.ballot_id)
     assert ballot is not None
+    delete_once(session, PaperSheet, sheet.id)  # a concurrent undo of this sheet stops here
     set_ballot_status(session, ballot, "void", user, f"hủy phiếu số {sheet.serial}",
                       tz=tz, action="paper.ballot.void")
-    session.execute(delete(PaperSheet).where(PaperSheet.id == sheet.id))
     record_action(session, user, "paper.sheet.undo", "paper_sheet", sheet.id, batch=batch.id,
                   serial=sheet.serial, ballot=ballot.id)
     return sheet
@@ -413,8 +421,7 @@ def import_sheets(session: Session, batch: PaperBatch, rows: list[list[str]], *,
         answers, key_problems = keys_to_answers(definition, cells)
         for code, p in key_problems.items():
             problems[f"row {n}: {code}"] = p
-        serial_text = row[0] if row else ""
-        serial = int(serial_text) if serial_text.isdigit() else None
+        serial = ascii_int(row[0] if row else "", 1, MAX_ISSUED)
         if serial is None:
             problems[f"row {n}: {SERIAL_HEADER}"] = Problem("bad_serial", {"max": batch.issued})
             continue

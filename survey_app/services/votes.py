@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from ..db import insert_for
 from ..domain.periods import counted_time, local_date
 from ..domain.questionnaire import Problem, validate_answers
 from ..domain.vocab import CHANNELS, RESPONDENT_GROUPS
+from ..inputs import printable, unencodable_fields
 from ..models import Answer, Ballot, Counter, KioskDevice, Unit, UserAccount
 from .breakdowns import REASON_ITEM, ballot_cells, bump_breakdowns
 from .questionnaires import QuestionnaireVersion, assigned_questionnaire, questionnaire_version
@@ -164,7 +165,12 @@ def parse_vote(
     problems: dict[str, Problem] = {}
     for name in payload:
         if name not in VOTE_FIELDS:
-            problems[str(name)] = Problem("unknown_field")
+            problems[printable(str(name))] = Problem("unknown_field")
+    # Lone surrogates ("\ud800" in JSON) cannot be hashed, stored or logged: refuse them here,
+    # by field, before anything looks them up.
+    unreadable = unencodable_fields(payload, nested=("answers",))
+    if unreadable:
+        raise VoteInvalid({**problems, **{name: Problem("bad_text") for name in unreadable}})
 
     client_id = _uuid(payload.get("client_id"), problems)
     answered_at = _timestamp(payload.get("answered_at"), problems)
@@ -329,10 +335,20 @@ def _timestamp(value: Any, problems: dict[str, Problem]) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is None or moment.year < 2000:
+    if moment is None or moment.tzinfo is None or moment.year < 2000 \
+            or not _utc_convertible(moment):
         problems["answered_at"] = Problem("bad_datetime")
         return None
     return moment
+
+
+def _utc_convertible(moment: datetime) -> bool:
+    """Whether the moment is in UTC year 9998 or earlier: then converting it, and the burst
+    window and clock checks around it, stay inside the datetime range."""
+    try:
+        return moment.astimezone(timezone.utc).year < 9999
+    except OverflowError:  # 9999-12-31T23:59:59-14:00
+        return False
 
 
 def _unit_and_counter(session: Session, payload: Mapping[str, Any], principal: Principal,
@@ -370,6 +386,11 @@ def _channel(value: Any, principal: Principal, problems: dict[str, Problem]) -> 
         return "paper"
     if value not in CHANNELS:
         problems["channel"] = Problem("unknown_channel", {"allowed": ", ".join(CHANNELS)})
+        return None
+    if value == "qr_receipt":
+        # one vote per dossier holds only when the receipt code is spent with the vote, which
+        # the receipt page does; a token holder naming the channel would bypass it
+        problems["channel"] = Problem("receipt_channel")
         return None
     return str(value)
 

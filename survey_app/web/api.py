@@ -16,6 +16,7 @@ from ..domain.questionnaire import Problem
 from ..domain.vocab import CHANNELS, UNIT_KIND_TERMS, label
 from ..errors import json_error
 from ..i18n import current_language
+from ..inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date
 from ..messages import message
 from ..models import Unit
 from ..services import accounts, kiosk, receipts, votes
@@ -158,7 +159,7 @@ def figures_items() -> Response | tuple[Response, int]:
     if not code:
         problems["questionnaire"] = Problem("required")
     version_arg = request.args.get("version")
-    version = int(version_arg) if version_arg and version_arg.isdigit() else None
+    version = ascii_int(version_arg, 1, votes.MAX_VERSION)  # not "²", which isdigit() takes
     if version_arg is not None and version is None:
         problems["version"] = Problem("bad_integer")
     if problems:
@@ -228,13 +229,14 @@ def _date_arg(name: str, problems: dict[str, Problem]) -> date | None:
     if not value:
         problems[name] = Problem("required")
         return None
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    problems[name] = Problem("bad_date")
-    return None
+    day = iso_date(value)
+    if day is None:
+        problems[name] = Problem("bad_date")
+    elif not in_date_range(day):  # far from date.min/max: the UTC bounds stay real dates
+        problems[name] = Problem("date_out_of_range", {"min": MIN_DATE.isoformat(),
+                                                       "max": MAX_DATE.isoformat()})
+        return None
+    return day
 
 
 @bp.get("/units")

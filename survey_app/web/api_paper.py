@@ -10,6 +10,7 @@ from ..db import get_session
 from ..domain.periods import Period
 from ..domain.questionnaire import Problem
 from ..errors import json_error
+from ..inputs import MAX_DATE, MIN_DATE, in_date_range, iso_date, printable, unencodable_fields
 from ..services import paper
 from ..services.questionnaires import questionnaire_version
 from ..services.units import in_subtree, unit_by_code
@@ -32,13 +33,14 @@ def _date(payload: dict, name: str, problems: dict[str, Problem],
         if required:
             problems[name] = Problem("required")
         return None
-    try:
-        if isinstance(value, str) and len(value) == 10:
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    problems[name] = Problem("bad_date")
-    return None
+    day = iso_date(value)
+    if day is None:
+        problems[name] = Problem("bad_date")
+    elif not in_date_range(day):  # a sheet's date lies in its batch's period: both bounded
+        problems[name] = Problem("date_out_of_range", {"min": MIN_DATE.isoformat(),
+                                                       "max": MAX_DATE.isoformat()})
+        return None
+    return day
 
 
 @bp.post("/paper-batches")
@@ -51,7 +53,10 @@ def paper_batches_create() -> Response | tuple[Response, int]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _problems({"body": Problem("bad_json")})
-    problems = {f: Problem("unknown_field") for f in payload if f not in BATCH_FIELDS}
+    problems = {printable(f): Problem("unknown_field") for f in payload if f not in BATCH_FIELDS}
+    unreadable = unencodable_fields(payload)  # lone surrogates: nothing can store them
+    if unreadable:
+        return _problems({**problems, **{f: Problem("bad_text") for f in unreadable}})
     session = get_session()
     start, end = _date(payload, "from", problems), _date(payload, "to", problems)
     if start and end and end < start:
@@ -112,7 +117,9 @@ def paper_batches_ballots(batch_id: int) -> Response | tuple[Response, int]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _problems({"body": Problem("bad_json")})
-    problems = {f: Problem("unknown_field") for f in payload if f not in SHEET_FIELDS}
+    problems = {printable(f): Problem("unknown_field") for f in payload if f not in SHEET_FIELDS}
+    problems.update({f: Problem("bad_text")
+                     for f in unencodable_fields(payload, nested=("answers",))})
     answered_on = _date(payload, "answered_on", problems, required=False)
     if "answers" not in payload:
         problems["answers"] = Problem("required")

@@ -13,6 +13,7 @@ from reports.qr import qr_png, qr_svg
 from ..db import get_session
 from ..domain.questionnaire import Problem
 from ..errors import json_error
+from ..inputs import printable, unencodable_fields
 from ..services import receipts
 from ..services.audit import record_action
 from ..services.units import counter_by_code, in_subtree, unit_by_code
@@ -37,8 +38,11 @@ def receipt_tokens_create() -> Response | tuple[Response, int]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _problems({"body": Problem("bad_json")})
-    problems: dict[str, Problem] = {f: Problem("unknown_field") for f in payload
+    problems: dict[str, Problem] = {printable(f): Problem("unknown_field") for f in payload
                                     if f not in RECEIPT_FIELDS}
+    unreadable = unencodable_fields(payload)  # lone surrogates: nothing can hash or store them
+    if unreadable:
+        return _problems({**problems, **{f: Problem("bad_text") for f in unreadable}})
     session = get_session()
     unit = None
     code = payload.get("unit")

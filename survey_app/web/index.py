@@ -24,8 +24,10 @@ from ..domain.rounding import points
 from ..models import IndexBonus, IndexScheme, Unit
 from ..services import index as index_service
 from ..services.index_imports import parse_points
+from ..services.state import AlreadyChanged
 from ..services.units import unit_by_code
 from .auth import current_user, login_required
+from .downloads import download as _download
 
 bp = Blueprint("index", __name__, url_prefix="/index")
 ADMIN = "admin"
@@ -58,12 +60,6 @@ def _scheme(code: str, year: int) -> IndexScheme:
     if row is None:
         abort(404)
     return row
-
-
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @bp.get("/")
@@ -234,8 +230,12 @@ def delete_bonus(code: str, year: int, entry_id: int) -> Any:
     if entry is None or entry.scheme_id != row.id or not CsrfForm().validate_on_submit():
         abort(404 if entry is None or entry.scheme_id != row.id else 400)
     unit = entry.unit
-    index_service.delete_bonus(get_session(), entry, current_user())
-    flash("Đã xóa mục thưởng/trừ điểm.", "info")
+    try:
+        index_service.delete_bonus(get_session(), entry, current_user())
+    except AlreadyChanged:
+        flash("Mục thưởng/trừ điểm này đã được xóa trước đó.", "info")
+    else:
+        flash("Đã xóa mục thưởng/trừ điểm.", "info")
     return redirect(url_for("index.scores", code=code, year=year, unit=unit.code) + "#bonus")
 
 

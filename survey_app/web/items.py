@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from ..db import get_session
 from ..domain.periods import Period, year
+from ..errors import error_page
+from ..inputs import MAX_DATE, MIN_DATE, in_date_range, iso_date
 from ..models import Questionnaire, Unit
 from ..services.item_figures import item_figures
 from ..services.units import subtree_ids
@@ -37,11 +39,17 @@ def show() -> Any:
     code = args.get("questionnaire") or ("SIPAS-5E" if "SIPAS-5E" in codes else
                                          (codes[0] if codes else None))
     today = date.today()
-    try:
-        period = Period(date.fromisoformat(args["from"]), date.fromisoformat(args["to"])) \
-            if args.get("from") and args.get("to") else year(today.year)
-    except ValueError:
-        abort(400)
+    period = year(today.year)
+    if args.get("from") and args.get("to"):
+        start, end = iso_date(args["from"]), iso_date(args["to"])
+        if start is None or end is None or end < start:
+            return error_page(400, "Khoảng thời gian không hợp lệ: nhập ngày bắt đầu và ngày "
+                                   "kết thúc dạng YYYY-MM-DD, ngày kết thúc không trước ngày "
+                                   "bắt đầu.")
+        if not (in_date_range(start) and in_date_range(end)):
+            return error_page(400, f"Ngày phải trong khoảng {MIN_DATE:%d/%m/%Y} – "
+                                   f"{MAX_DATE:%d/%m/%Y}.")
+        period = Period(start, end)
     subtree = args.get("subtree", "1") == "1"
     results = []
     if unit is not None and code is not None:

@@ -27,6 +27,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..db import get_session
+from ..inputs import ascii_int
 from ..models import Counter, KioskDevice, Unit
 from ..services import kiosk as kiosk_service
 from ..services.audit import record_action
@@ -104,16 +105,17 @@ def create_code() -> Any:
     unit: Unit | None = None
     counter: Counter | None = None
     kind, _, raw_id = request.form.get("place", "").partition(":")
-    if raw_id.isdigit():
+    place_id = ascii_int(raw_id, 1, 2**31 - 1)  # not "²", which isdigit() takes
+    if place_id is not None:
         if kind == "c":
-            counter = session.get(Counter, int(raw_id))
+            counter = session.get(Counter, place_id)
             unit = counter.unit if counter else None
         elif kind == "u":
-            unit = session.get(Unit, int(raw_id))
+            unit = session.get(Unit, place_id)
     if unit is None or not may_see_unit(user, unit.id):
         errors["place"] = "Chọn đơn vị hoặc quầy đặt máy tính bảng."
     minutes_raw = request.form.get("minutes", "").strip() or str(kiosk_service.DEFAULT_MINUTES)
-    minutes = int(minutes_raw) if minutes_raw.isdigit() else 0
+    minutes = ascii_int(minutes_raw) or 0
     if not 1 <= minutes <= kiosk_service.MAX_MINUTES:
         errors["minutes"] = (f"Thời hạn phải là số phút từ 1 đến {kiosk_service.MAX_MINUTES}.")
     label = request.form.get("label", "").strip()
@@ -149,4 +151,6 @@ def revoke(device_id: int) -> Any:
                       counter=device.counter.code if device.counter else None)
         flash(f"Đã thu hồi máy tính bảng số {device.id}. Máy sẽ không gửi được phiếu nữa.",
               "info")
+    else:
+        flash(f"Máy tính bảng số {device.id} đã được thu hồi trước đó.", "info")
     return redirect(url_for("kiosk_devices.index"))

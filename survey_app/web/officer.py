@@ -33,11 +33,14 @@ from ..domain.dashboard import BREAKDOWNS, WEEKDAYS_VI, Dashboard, Line
 from ..domain.periods import Period, half_year, month, quarter, year
 from ..domain.shares import Tally
 from ..domain.vocab import CHANNEL_TERMS, FLAG_TERMS, LEVEL_TERMS, LEVELS, label
+from ..inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date
 from ..models import Ballot, Counter, Unit, UserAccount
 from ..services.ballots import set_ballot_status
 from ..services.dashboard import build_dashboard
+from ..services.state import AlreadyChanged
 from ..services.units import subtree_ids, unit_by_code
 from .auth import current_user, login_required, may_see_unit
+from .downloads import content_disposition
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
@@ -87,7 +90,11 @@ def today_local() -> date:
 
 
 def parse_selection(args: Any) -> tuple[Selection, dict[str, str]]:
-    """The period from the query string, or the current quarter; Vietnamese field errors."""
+    """The period from the query string, or the current quarter; Vietnamese field errors.
+
+    Years and custom dates lie in 2000–2100 (``survey_app.inputs``), so the neighbouring
+    periods the dashboard compares with are always real dates.
+    """
     today = today_local()
     errors: dict[str, str] = {}
     kind = args.get("kind", "quarter")
@@ -123,15 +130,16 @@ def _int_arg(args: Any, name: str, default: int, low: int, high: int, message: s
     raw = args.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        errors[name] = message
-        return default
-    if not low <= value <= high:
+    value = ascii_int(raw, low, high)
+    if value is None:
         errors[name] = message
         return default
     return value
+
+
+#: Custom ranges stay within these dates (as the year of the other kinds does): the previous
+#: period and the same period a year earlier, shown beside the figures, are then real dates.
+DATE_RANGE_MESSAGE = (f"Ngày phải trong khoảng {MIN_DATE:%d/%m/%Y} – {MAX_DATE:%d/%m/%Y}.")
 
 
 def _date_arg(args: Any, name: str, errors: dict[str, str]) -> date | None:
@@ -139,11 +147,13 @@ def _date_arg(args: Any, name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         errors[name] = "Nhập ngày (dd/mm/yyyy)."
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
+    day = iso_date(raw)
+    if day is None:
         errors[name] = "Ngày không hợp lệ."
-        return None
+    elif not in_date_range(day):
+        errors[name] = DATE_RANGE_MESSAGE
+        day = None
+    return day
 
 
 def visible_units(user: UserAccount) -> list[Unit]:
@@ -293,7 +303,7 @@ def chart(name: str, fmt: str) -> ResponseReturnValue:
     body = render(dash, fmt)
     response = Response(body, mimetype=CHART_TYPES[fmt])
     if fmt != "svg":
-        response.headers["Content-Disposition"] = _attachment(
+        response.headers["Content-Disposition"] = content_disposition(
             f"{name}-{unit.code}-{_slug(selection)}.{fmt}")
     response.headers["Cache-Control"] = "private, max-age=60"
     return response
@@ -320,7 +330,7 @@ def export(fmt: str) -> ResponseReturnValue:
 
         body = dashboard_pdf(dash)
     response = Response(body, mimetype=EXPORT_TYPES[fmt])
-    response.headers["Content-Disposition"] = _attachment(
+    response.headers["Content-Disposition"] = content_disposition(
         f"hai-long-{unit.code}-{_slug(selection)}.{fmt}")
     return response
 
@@ -330,10 +340,6 @@ def _slug(selection: Selection) -> str:
         return f"{selection.start:%Y%m%d}-{selection.end:%Y%m%d}"
     prefix = {"month": "T", "quarter": "Q", "half": "H"}.get(selection.kind)
     return f"{selection.year}" + (f"-{prefix}{selection.part}" if prefix else "")
-
-
-def _attachment(filename: str) -> str:
-    return f'attachment; filename="{filename}"'
 
 
 def _bad_request(errors: dict[str, str]) -> Response:
@@ -350,12 +356,14 @@ def flagged() -> ResponseReturnValue:
     assert user is not None
     unit = scoped_unit(user, request.args.get("unit"))
     selection, errors = parse_selection(request.args)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
     session = get_session()
     where = [Ballot.status == "flagged",
              Ballot.unit_id.in_(subtree_ids(unit.id).scalar_subquery()),
              Ballot.local_day >= selection.start, Ballot.local_day <= selection.end]
     total = session.scalar(select(func.count()).select_from(Ballot).where(*where)) or 0
+    pages = max(1, -(-total // FLAGGED_PAGE))
+    # any page beyond the last (or not a number) shows the nearest one
+    page = min(ascii_int(request.args.get("page"), 1) or 1, pages)
     rows = session.execute(
         select(Ballot, Unit.name, Counter.name)
         .join(Unit, Unit.id == Ballot.unit_id)
@@ -372,7 +380,7 @@ def flagged() -> ResponseReturnValue:
     return render_template(
         "officer/flagged.html", units=visible_units(user), unit=unit, sel=selection,
         errors=errors, kinds=PERIOD_KINDS, items=items, total=total, page=page,
-        pages=max(1, -(-total // FLAGGED_PAGE)), args=selection.args(unit.code),
+        pages=pages, args=selection.args(unit.code),
     ), 400 if errors else 200
 
 
@@ -404,9 +412,14 @@ def review(ballot_id: int) -> ResponseReturnValue:
         flash(f"Phiếu #{ballot.id} không còn ở trạng thái cần xem xét.", "error")
         return redirect(back), 303
     status = "valid" if action == "reinstate" else "void"
-    set_ballot_status(session, ballot, status, user, note or None,
-                      tz=ZoneInfo(current_app.config["TIMEZONE"]),
-                      action="ballot.reinstate" if action == "reinstate" else "ballot.void")
+    try:
+        set_ballot_status(session, ballot, status, user, note or None,
+                          tz=ZoneInfo(current_app.config["TIMEZONE"]),
+                          action="ballot.reinstate" if action == "reinstate" else "ballot.void")
+    except AlreadyChanged:
+        flash(f"Phiếu #{ballot.id} vừa được xử lý trong một yêu cầu khác; không có thay đổi "
+              "nào thêm.", "info")
+        return redirect(back), 303
     flash(f"Phiếu #{ballot.id} đã được "
           f"{'khôi phục và tính vào số liệu' if status == 'valid' else 'hủy'}.", "info")
     return redirect(back), 303

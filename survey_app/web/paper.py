@@ -7,9 +7,7 @@ first answer. Everything works without a mouse; paper-entry.js only moves the cu
 
 from __future__ import annotations
 
-import csv
 import io
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -26,19 +24,25 @@ from flask import (
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from reports.cells import append_row, csv_writer
 from reports.paper_form import SIZES_MM, ballots_pdf
 
 from ..db import get_session
 from ..domain.periods import Period
 from ..domain.questionnaire import Problem
+from ..inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date
 from ..messages import message
 from ..models import PaperBatch, PaperSheet, Questionnaire, Unit
 from ..services import paper, votes
+from ..services.state import AlreadyChanged
 from ..services.units import subtree_ids
 from .auth import current_user, login_required, may_see_unit
+from .downloads import download
 
 bp = Blueprint("paper", __name__, url_prefix="/paper")
 CLERKS = ("clerk", "admin")
+MAX_ID = 2**31 - 1
+DATE_RANGE = {"min": f"{MIN_DATE:%d/%m/%Y}", "max": f"{MAX_DATE:%d/%m/%Y}"}
 
 
 class CsrfForm(FlaskForm):
@@ -106,13 +110,17 @@ def create() -> Any:
         problems["unit"] = Problem("required")
     dates = {}
     for name in ("from", "to"):
-        try:
-            dates[name] = date.fromisoformat(form.get(name, ""))
-        except ValueError:
+        day = iso_date(form.get(name, ""))
+        if day is None:
             problems[name] = Problem("bad_date")
+        elif not in_date_range(day):
+            problems[name] = Problem("date_out_of_range", DATE_RANGE)
+        else:
+            dates[name] = day
     if not problems and dates["to"] < dates["from"]:
         problems["to"] = Problem("date_order")
-    q = session.get(Questionnaire, int(form.get("questionnaire") or 0) or -1)
+    qid = ascii_int(form.get("questionnaire"), 1, MAX_ID)
+    q = session.get(Questionnaire, qid) if qid is not None else None
     found = None
     if q is not None:
         from ..services.questionnaires import questionnaire_version
@@ -122,8 +130,8 @@ def create() -> Any:
         problems["questionnaire"] = Problem("required")
     counts = {}
     for name in ("issued", "returned"):
-        value = form.get(name, "")
-        counts[name] = int(value) if value.isdigit() else -1
+        value = ascii_int(form.get(name))
+        counts[name] = -1 if value is None else value  # -1: refused as bad_count
     if not problems:
         try:
             batch = paper.create_batch(
@@ -163,10 +171,11 @@ def edit(batch_id: int) -> Any:
     CsrfForm().validate_on_submit() or abort(400)
     form = request.form
     try:
+        issued, returned = ascii_int(form.get("issued")), ascii_int(form.get("returned"))
         paper.update_batch(get_session(), batch,
-                           issued=int(form["issued"]) if form.get("issued", "").isdigit() else -1,
-                           returned=int(form["returned"]) if form.get("returned", "").isdigit()
-                           else -1, label=form.get("label") or None, user=current_user())
+                           issued=-1 if issued is None else issued,
+                           returned=-1 if returned is None else returned,
+                           label=form.get("label") or None, user=current_user())
     except paper.PaperError as exc:
         for text in _errors(exc.problems).values():
             flash(text, "error")
@@ -179,7 +188,11 @@ def edit(batch_id: int) -> Any:
 @login_required(*CLERKS)
 def delete(batch_id: int) -> Any:
     batch = _batch(batch_id)
-    voided = paper.delete_batch(get_session(), batch, current_user(), _policy().timezone)
+    try:
+        voided = paper.delete_batch(get_session(), batch, current_user(), _policy().timezone)
+    except AlreadyChanged:
+        flash(f"Lô phiếu {batch.id} đã được xóa trước đó.", "info")
+        return redirect(url_for("paper.index"))
     flash(f"Đã xóa lô phiếu {batch.id}; {voided} phiếu đã nhập được chuyển sang trạng thái hủy.",
           "info")
     return redirect(url_for("paper.index"))
@@ -200,7 +213,7 @@ def _entry_page(batch: PaperBatch, mode: str, *, values: dict[str, str] | None =
     session = get_session()
     questionnaire = paper.batch_questionnaire(session, batch)
     definition = questionnaire.definition
-    last = request.args.get("last", type=int)
+    last = ascii_int(request.args.get("last"), 0, batch.issued)
     values = values or {"serial": str(_next_serial(batch, last) or "")}
     return render_template(
         "paper/entry.html", form=CsrfForm(), batch=batch, mode=mode,
@@ -232,8 +245,7 @@ def save(batch_id: int, mode: str) -> Any:
     keyed = {i.code: request.form.get(f"k.{i.code}", "") for i in definition.items}
     values = {"serial": request.form.get("serial", "").strip(), **keyed}
     answers, problems = paper.keys_to_answers(definition, keyed)
-    serial_text = values["serial"]
-    serial = int(serial_text) if serial_text.isdigit() else None
+    serial = ascii_int(values["serial"], 1, batch.issued)
     if serial is None:
         problems["serial"] = Problem("bad_serial", {"max": batch.issued})
     if problems:
@@ -264,7 +276,11 @@ def undo(batch_id: int) -> Any:
     batch = _batch(batch_id)
     user = current_user()
     assert user is not None
-    sheet = paper.undo_sheet(get_session(), batch, user, _policy().timezone)
+    try:
+        sheet = paper.undo_sheet(get_session(), batch, user, _policy().timezone)
+    except AlreadyChanged:
+        flash("Phiếu này vừa được hủy trong một yêu cầu khác.", "info")
+        return redirect(url_for("paper.entry", batch_id=batch.id))
     if sheet is None:
         flash("Chưa có phiếu nào của Ông/Bà trong lô này để hủy.", "error")
         return redirect(url_for("paper.entry", batch_id=batch.id))
@@ -283,10 +299,7 @@ def print_ballots(batch_id: int) -> Response:
     definition = paper.batch_questionnaire(get_session(), batch).definition
     serials = [paper.serial_label(n, batch.issued) for n in range(1, batch.issued + 1)]
     data = ballots_pdf(paper.paper_form(batch, definition), serials, size)
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = \
-        f'attachment; filename="phieu-lo-{batch.id}-{size}.pdf"'
-    return response
+    return download(data, "application/pdf", f"phieu-lo-{batch.id}-{size}.pdf")
 
 
 @bp.get("/<id:batch_id>/template.<any(csv, xlsx):kind>")
@@ -298,7 +311,7 @@ def template(batch_id: int, kind: str) -> Response:
     headers = paper.template_headers(definition)
     if kind == "csv":
         buffer = io.StringIO()
-        csv.writer(buffer).writerow(headers)
+        csv_writer(buffer).writerow(headers)  # item codes and labels: never a formula
         data = ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel shows diacritics
         mimetype = "text/csv; charset=utf-8"
     else:
@@ -307,16 +320,13 @@ def template(batch_id: int, kind: str) -> Response:
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = "Phiếu giấy"
-        sheet.append(headers)
+        append_row(sheet, headers)
         sheet.freeze_panes = "A2"
         out = io.BytesIO()
         workbook.save(out)
         data = out.getvalue()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = \
-        f'attachment; filename="mau-nhap-lo-{batch.id}.{kind}"'
-    return response
+    return download(data, mimetype, f"mau-nhap-lo-{batch.id}.{kind}")
 
 
 @bp.post("/<id:batch_id>/import")

@@ -38,6 +38,7 @@ from ..services import snapshots
 from ..services.breakdowns import REASON_ITEM
 from ..services.units import subtree_ids
 from .auth import current_user, login_required
+from .downloads import content_disposition
 from .officer import PERIOD_KINDS, parse_selection, scoped_unit, visible_units
 
 bp = Blueprint("periods", __name__, url_prefix="/admin")
@@ -161,7 +162,7 @@ def ballots(fmt: str) -> ResponseReturnValue:
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     name = f"phieu-{unit.code}-{selection.start:%Y%m%d}-{selection.end:%Y%m%d}.{fmt}"
     response = Response(stream_with_context(body), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Disposition"] = content_disposition(name)
     return response
 
 

@@ -13,6 +13,7 @@ from ..services.posters import posters_for_unit
 from ..services.units import unit_by_code
 from .api_receipts import public_url
 from .auth import current_user, login_required, may_see_unit
+from .downloads import download
 
 bp = Blueprint("qr", __name__, url_prefix="/qr")
 
@@ -34,8 +35,8 @@ def poster_pdf(unit_code: str) -> Response:
     """One page per active counter of the unit (or one for the unit without counters)."""
     unit, size = _unit_and_size(unit_code)
     posters = posters_for_unit(get_session(), unit, public_url(""))
-    return _download(posters_pdf(posters, size), "application/pdf",
-                     f"ma-qr-{unit.code}-{size}.pdf")
+    return download(posters_pdf(posters, size), "application/pdf",
+                    f"ma-qr-{unit.code}-{size}.pdf")
 
 
 @bp.get("/posters/<unit_code>.png")
@@ -46,11 +47,6 @@ def poster_image(unit_code: str) -> Response:
                                request.args.get("counter") or None)
     if not posters:
         abort(404)
-    return _download(poster_png(posters[0], size), "image/png",
-                     f"ma-qr-{unit.code}-{posters[0].counter_name or 'don-vi'}.png")
-
-
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    # counter names are Vietnamese ("Quầy số 1"): the helper writes an RFC 6266 header
+    return download(poster_png(posters[0], size), "image/png",
+                    f"ma-qr-{unit.code}-{posters[0].counter_name or 'don-vi'}.png")

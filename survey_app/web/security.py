@@ -6,7 +6,9 @@
 - JSON bodies nested deeply enough to exhaust the parser's recursion are treated as invalid JSON
   (422), not as a server error.
 - NUL characters, which PostgreSQL refuses in text, are refused at the door (400) in query
-  strings and forms; in JSON bodies the database's refusal becomes a 422.
+  strings and forms; in JSON bodies the database's refusal becomes a 422. Other values no
+  database can hold that slip past validation (numbers beyond 64 bits, dates past year 9999,
+  lone surrogates) are a 422 on the APIs and a 400 page elsewhere, never a 500.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Request, Response, abort, request
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, StatementError
 from werkzeug.routing import IntegerConverter
 
 #: Officer pages embed matplotlib SVG, whose elements carry style attributes.
@@ -63,12 +65,25 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)
+    @app.errorhandler(UnicodeEncodeError)
     def _bad_data(exc: Exception) -> Response:
-        # A value the database cannot hold (NUL in text, a number beyond 64 bits) that slipped
-        # past validation: the caller's input is wrong, nothing was stored.
-        from ..errors import json_error
+        # A value the database cannot hold (NUL in text, a number beyond 64 bits, a date past
+        # year 9999, a lone surrogate) that slipped past validation: the caller's input is
+        # wrong, nothing was stored. A page on HTML routes, JSON on the APIs.
+        from ..errors import error_page, json_error, wants_json
 
+        app.logger.warning("refused a value the database cannot hold: %s",
+                           type(getattr(exc, "orig", None) or exc).__name__)
+        if not wants_json():
+            return error_page(400, "Dữ liệu gửi lên chứa giá trị không hợp lệ.")
         return json_error(422, "invalid", {"body": "Dữ liệu chứa giá trị không hợp lệ."})
+
+    @app.errorhandler(StatementError)
+    def _bad_parameter(exc: StatementError) -> Response:
+        # SQLAlchemy wraps what a bind parameter's conversion raised (a date out of range).
+        if isinstance(exc.orig, OverflowError | UnicodeEncodeError):
+            return _bad_data(exc)
+        raise exc
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -254,3 +254,15 @@ def test_no_raw_address_or_dossier_number_is_stored(app, client, world, session,
     everything = "\n".join(dump)
     assert "127.0.0.1" not in everything and "localhost" not in everything
     assert DOSSIER not in everything and "H17-261122" not in everything
+
+
+def test_a_token_cannot_vote_on_the_receipt_channel_without_a_receipt(client, world, session):
+    """One vote per dossier holds only when the receipt code is spent with the vote; an API
+    token naming the channel would bypass it (issue 13), so it is refused with 422."""
+    for token in (world.admin_token, world.clerk_token):
+        r = client.post("/api/v1/votes", json=vote("satisfied", unit="HC", channel="qr_receipt"),
+                        headers=world.auth(token))
+        assert r.status_code == 422, r.get_json()
+        assert "giấy hẹn" in r.get_json()["errors"]["channel"]
+    session.rollback()
+    assert session.scalars(select(Ballot)).all() == []
