@@ -37,14 +37,18 @@ CLOSED_REDIS_URL = "redis://127.0.0.1:1/0"
 
 
 def real_redis_or_skip() -> str:
-    """The test Redis URL, or skip the test when no Redis answers there."""
+    """The test Redis URL, or skip the test when no Redis answers there — except in CI
+    (``CI`` set), where a missing Redis fails the test instead of hiding it."""
     import pytest
     import redis
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.RedisError as exc:
-        pytest.skip(f"no Redis at {REDIS_URL} ({exc.__class__.__name__})")
+        reason = f"no Redis at {REDIS_URL} ({exc.__class__.__name__})"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
     return REDIS_URL
 
 
