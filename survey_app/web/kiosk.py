@@ -96,7 +96,8 @@ def shell_version(directory: Path) -> str:
     leave them all alone and it stays, so tablets re-download the shell exactly when it changed.
     Files that are not served (README.md, dotfiles) do not count."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in directory.iterdir() if p.is_file() and _servable(p.name)):
+    files = directory.iterdir() if directory.is_dir() else ()  # no client here: nothing served
+    for path in sorted(p for p in files if p.is_file() and _servable(p.name)):
         data = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + str(len(data)).encode() + b"\0")
         digest.update(data)
