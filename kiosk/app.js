@@ -1,5 +1,43 @@
 /*
- * app.js — the kiosk's screens and the life of one vote.
+ * app.js — the kiosk's screens as one state machine, and the life of one vote.
+ *
+ * Everything the screens depend on lives in the single `state` object below. Input, timers,
+ * the network and the service worker only ever call dispatch(event); dispatch looks the event
+ * up in MACHINE under the current screen, then under '*' (events every screen treats alike),
+ * runs that handler and, if it names another screen, runs the old screen's EXIT and the new
+ * one's ENTER action (the timers that belong to a screen). An event the current screen does not
+ * list is ignored: a face tapped while the thank-you screen is up does nothing. Then
+ * render(state) writes the state to the page; nothing else touches the screens.
+ *
+ *   screen    event               next screen
+ *   loading   START               pair | vote | revoked   (from localStorage alone, offline too)
+ *   pair      PAIR_SUBMIT {code}  pair     (busy; the server's answer comes back as …)
+ *             PAIR_FAILED         pair     (message under the field)
+ *             PAIRED {body}       home
+ *   vote      FACE {level}        vote     (input locked; the vote is written to IndexedDB,
+ *                                           then VOTE_STORED)
+ *             REVOKED             revoked
+ *             UPDATE_READY        —        (reloads now, unless input is locked: then as '*')
+ *   reason    TOGGLE_REASON, COMMENT, ACTIVITY (re-arms the idle timer), LANG    reason
+ *             SEND | SKIP         reason   (finalizing; then FINALIZED)
+ *             IDLE                reason   (finalizing without reasons; then FINALIZED)
+ *             FINALIZED {how}     thanks after SEND/SKIP, home after IDLE
+ *   thanks    THANKS_DONE         home     (ENTER arms the timer, EXIT clears it)
+ *   revoked   REVOKED             revoked  (new message)
+ *             REACTIVATED         home
+ *             REPAIR              pair
+ *   '*'       VOTE_STORED {id, followup}   reason when the vote waits for its follow-up, else
+ *                                 thanks (the tap was written down; now the screen may change)
+ *             LANG                same screen, other language
+ *             REVOKED             same screen (the citizen may finish; home then lands on revoked)
+ *             REACTIVATED, DEVICE {body} (names, questionnaire and its vocabulary refreshed),
+ *             COUNTS {counts}, REACHABLE {value}, ONLINE, OFFLINE, UPDATE_READY (reload at home)
+ *
+ *   home = pair without a pairing, revoked when revoked, else vote; each citizen starts in the
+ *   default language, and a waiting new app version is loaded at that moment.
+ *
+ * Being offline is not a screen: it is `reachable` and navigator.onLine, shown by the status mark
+ * in every screen, with the counts of votes kept on the tablet. Votes wait in IndexedDB.
  *
  * A tap on a face writes the vote to IndexedDB first (client_id, overall level, answer time);
  * only then does the screen change. "Chưa hài lòng" keeps the vote as `pending_followup` while
@@ -9,12 +47,19 @@
  * briefly (a double tap is one vote), the thank-you screen is the same for every level, and the
  * next citizen starts again in the default language with nothing left from the previous choice.
  *
- * Test hooks: window.kioskState() → Promise<{queued, rejected, pendingFollowup, online, screen}>,
- * window.kioskFlush() (send now, ignoring backoff), <body data-screen>, data-level on faces and
- * data-reason on reason toggles. Timings come from the query string (see config.js).
+ * Vocabulary: the reasons, face labels and the comment limit are the server's (the questionnaire
+ * in the pairing and device answers, cached in localStorage for offline use); the client keeps no
+ * copy. Until a tablet has them (paired with an older client and offline since), "Chưa hài lòng"
+ * is finalized at once without the follow-up screen rather than guessing what the server accepts.
+ *
+ * Test hooks exist only when the server marks the page with <html data-test-hooks> (it does so
+ * only under TESTING): window.kioskState() → Promise<{queued, rejected, pendingFollowup, online,
+ * screen}>, window.kioskFlush() (send now, ignoring backoff). <body data-screen>, data-level on
+ * faces and data-reason on reason toggles are part of the page. Timings come from the query
+ * string (see config.js).
  */
 
-import { COMMENT_MAX, REASONS, defaultLang, defaultQuestionnaire, keys, timing, urls } from './config.js';
+import { defaultLang, defaultQuestionnaire, keys, timing, urls } from './config.js';
 import * as i18n from './i18n.js';
 import * as store from './store.js';
 import * as api from './api.js';
@@ -23,19 +68,329 @@ import * as queue from './queue.js';
 const $ = (id) => document.getElementById(id);
 const t = i18n.t;
 
-let screen = 'loading';
-let lockedUntil = 0;
-let followup = null; // {id, timer} while the reason screen belongs to a vote
-let thanksTimer = 0;
-let reachable = null; // did the last request get an HTTP answer; null = not known since 'online'
-let revokedMessage = '';
-let pairMessage = null; // () => string, re-rendered when the language changes
-let updateReady = false;
-let lastCounts = { queued: 0, rejected: 0, pendingFollowup: 0, held: 0 };
-const staleTimers = new Set();
-const finalizing = new Set(); // follow-ups being finalized by a button or the idle timer
+/* ---------- the state ---------- */
 
-/* ---------- device identity, kept in localStorage ---------- */
+const state = {
+  screen: 'loading', // loading | pair | vote | reason | thanks | revoked
+  lang: defaultLang,
+  device: null, // {token, unit, counter, revoked}: the pairing kept in localStorage
+  questionnaire: null, // {code, version, levels, reasons, comment}: as last served, cached
+  lockedUntil: 0, // input lock after a tap, so a double tap is one vote
+  followup: null, // client_id of the vote the reason screen belongs to
+  chosen: new Set(), // reasons toggled on the reason screen
+  comment: '', // the comment typed on the reason screen
+  pairing: false, // a pairing request is on its way
+  pairMessage: null, // {key} | {key, vars, server} | {text}: the message under the code field
+  revokedMessage: '', // the server's words when it refused this tablet's token
+  reachable: null, // did the last request get an HTTP answer; null = not known since 'online'
+  updateReady: false, // a new app version took control; load it at the next idle faces
+  counts: { queued: 0, rejected: 0, pendingFollowup: 0, held: 0 },
+  timers: { thanks: 0, idle: 0, status: 0 },
+  staleTimers: new Set(), // client_ids with a pending finalizeStale() re-check
+  finalizing: new Set(), // follow-ups being finalized by a button or the idle timer
+};
+
+/* ---------- the machine ---------- */
+
+const MACHINE = {
+  loading: {
+    START: () => homeScreen(),
+  },
+  pair: {
+    PAIR_SUBMIT: ({ code }) => {
+      if (state.pairing) return undefined;
+      if (!code) {
+        state.pairMessage = { key: 'pair.empty' };
+        $('pair-code').focus();
+        return undefined;
+      }
+      state.pairing = true;
+      pairDevice(code);
+      return undefined;
+    },
+    PAIR_FAILED: ({ message }) => {
+      state.pairing = false;
+      state.pairMessage = message;
+      return undefined;
+    },
+    PAIRED: ({ body }) => {
+      state.pairing = false;
+      state.pairMessage = null;
+      state.revokedMessage = '';
+      state.device = { token: body.token, unit: body.unit, counter: body.counter, revoked: false };
+      if (validQuestionnaire(body.questionnaire)) state.questionnaire = body.questionnaire;
+      return home();
+    },
+  },
+  vote: {
+    FACE: ({ level }) => {
+      if (locked()) return undefined;
+      lock();
+      if (activeDevice()) castVote(level);
+      return undefined;
+    },
+    REVOKED: (event) => (markRevoked(event) ? 'revoked' : undefined),
+    UPDATE_READY: () => {
+      if (locked()) state.updateReady = true; // reload at the next return to the faces
+      else location.reload();
+      return undefined;
+    },
+  },
+  reason: {
+    TOGGLE_REASON: ({ reason }) => {
+      if (locked()) return undefined;
+      if (state.chosen.has(reason)) state.chosen.delete(reason);
+      else state.chosen.add(reason);
+      return undefined;
+    },
+    COMMENT: ({ text }) => {
+      state.comment = text;
+      return undefined;
+    },
+    ACTIVITY: () => {
+      armIdle();
+      return undefined;
+    },
+    LANG: () => {
+      switchLang();
+      armIdle();
+      return undefined;
+    },
+    SEND: () => (locked() ? undefined : endFollowup('send')),
+    SKIP: () => (locked() ? undefined : endFollowup('skip')),
+    IDLE: () => endFollowup('idle'),
+    FINALIZED: ({ how }) => (how === 'idle' ? home() : 'thanks'),
+  },
+  thanks: {
+    THANKS_DONE: () => home(),
+  },
+  revoked: {
+    REVOKED: (event) => (markRevoked(event) ? 'revoked' : undefined),
+    REACTIVATED: () => {
+      reactivate();
+      return home();
+    },
+    REPAIR: () => 'pair',
+  },
+  '*': {
+    VOTE_STORED: ({ id, followup }) => {
+      if (!followup) return 'thanks';
+      state.followup = id;
+      state.chosen = new Set();
+      state.comment = '';
+      return 'reason';
+    },
+    LANG: () => {
+      switchLang();
+      return undefined;
+    },
+    REVOKED: (event) => {
+      markRevoked(event);
+      return undefined;
+    },
+    REACTIVATED: () => {
+      reactivate();
+      return undefined;
+    },
+    DEVICE: ({ body }) => {
+      applyDevice(body);
+      return undefined;
+    },
+    COUNTS: ({ counts }) => {
+      state.counts = counts;
+      return undefined;
+    },
+    REACHABLE: ({ value }) => {
+      state.reachable = value;
+      return undefined;
+    },
+    ONLINE: () => {
+      state.reachable = null;
+      checkDevice();
+      queue.kick({ force: true });
+      return undefined;
+    },
+    OFFLINE: () => undefined,
+    UPDATE_READY: () => {
+      state.updateReady = true;
+      return undefined;
+    },
+  },
+};
+
+/** What a screen starts and stops when it is entered and left. */
+const ENTER = {
+  reason: () => armIdle(),
+  thanks: () => {
+    clearTimeout(state.timers.thanks);
+    state.timers.thanks = setTimeout(() => dispatch({ type: 'THANKS_DONE' }), timing.thanks);
+  },
+};
+const EXIT = {
+  reason: () => clearTimeout(state.timers.idle),
+  thanks: () => clearTimeout(state.timers.thanks),
+};
+
+function dispatch(event) {
+  const handler = MACHINE[state.screen]?.[event.type] ?? MACHINE['*'][event.type];
+  if (!handler) return; // not an event this screen takes
+  const next = handler(event);
+  if (next && next !== state.screen) {
+    EXIT[state.screen]?.();
+    state.screen = next;
+    ENTER[next]?.();
+  }
+  render(state);
+}
+
+/** The screen without a citizen: pair, revoked or the faces. */
+function homeScreen() {
+  if (!state.device) return 'pair';
+  return state.device.revoked ? 'revoked' : 'vote';
+}
+
+/** Back to the faces for the next citizen, in the default language; a new version loads now. */
+function home() {
+  if (state.updateReady) {
+    location.reload(); // a new app version is waiting; this is the safe moment
+    return undefined;
+  }
+  state.lang = defaultLang;
+  return homeScreen();
+}
+
+function switchLang() {
+  state.lang = state.lang === 'vi' ? 'en' : 'vi';
+}
+
+const locked = () => Date.now() < state.lockedUntil;
+const lock = () => { state.lockedUntil = Date.now() + timing.lock; };
+const isOnline = () => navigator.onLine !== false && state.reachable !== false;
+
+/* ---------- render: the state onto the page ---------- */
+
+const FOCUS = {
+  pair: 'pair-code', vote: 'vote-title', reason: 'reason-title', thanks: 'thanks-text', revoked: 'revoked-title',
+};
+
+/** Write text only when it changed: live regions must not re-announce on every render. */
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** A label {vi, en} from the server in the current language. */
+function label(l, lang) {
+  return (l && (l[lang] || l.vi)) || '';
+}
+
+function render(s) {
+  const langChanged = i18n.lang() !== s.lang;
+  if (langChanged) {
+    i18n.apply(s.lang);
+    $('lang').lang = s.lang === 'vi' ? 'en' : 'vi';
+  }
+  const screenChanged = document.body.dataset.screen !== s.screen;
+  if (screenChanged) {
+    document.body.dataset.screen = s.screen;
+    for (const el of document.querySelectorAll('.screen')) el.hidden = el.dataset.for !== s.screen;
+    // Drop focus from the button just tapped: nothing may hint at the previous choice.
+    if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+  }
+
+  const dev = s.screen === 'pair' ? null : s.device;
+  setText($('unit-name'), dev && dev.unit ? dev.unit.name || '' : '');
+  setText($('counter-name'), dev && dev.counter ? dev.counter.name || '' : '');
+
+  setText($('pair-error'), pairText(s.pairMessage, s.lang));
+  const button = $('pair-button');
+  button.disabled = s.pairing;
+  setText(button, t(s.pairing ? 'pair.busy' : 'pair.button'));
+
+  renderVocabulary(s);
+
+  if (s.screen === 'thanks' && (screenChanged || langChanged)) $('thanks-text').textContent = t('thanks.text');
+
+  setText($('revoked-detail'), s.revokedMessage);
+  const kept = s.counts.queued + s.counts.pendingFollowup;
+  setText($('revoked-kept'), kept ? t('revoked.kept', { n: kept }) : '');
+
+  renderStatus(s);
+
+  if (screenChanged) {
+    const target = $(FOCUS[s.screen]);
+    if (target) target.focus({ preventScroll: true });
+  }
+}
+
+function pairText(msg, lang) {
+  if (!msg) return '';
+  if (msg.text) return msg.text;
+  if (msg.server && lang === 'vi') return msg.server; // the server speaks Vietnamese
+  return t(msg.key, msg.vars);
+}
+
+/** Face labels, reason toggles and the comment field, from the served questionnaire. */
+function renderVocabulary(s) {
+  const q = s.questionnaire;
+  for (const opt of (q && q.levels) || []) {
+    const el = document.querySelector(`[data-level="${CSS.escape(opt.value)}"] .label`);
+    if (el) setText(el, label(opt.label, s.lang) || el.textContent);
+  }
+
+  const list = document.querySelector('.reasons');
+  const reasons = (q && q.reasons) || [];
+  const built = JSON.stringify(reasons.map((r) => r.value));
+  if (list.dataset.built !== built) {
+    list.replaceChildren(...reasons.map((r) => {
+      const b = document.createElement('button');
+      b.className = 'reason';
+      b.type = 'button';
+      b.dataset.reason = r.value;
+      const tick = document.createElement('span');
+      tick.className = 'tick';
+      tick.setAttribute('aria-hidden', 'true');
+      b.append(tick, document.createElement('span'));
+      return b;
+    }));
+    list.dataset.built = built;
+  }
+  for (const r of reasons) {
+    const b = list.querySelector(`[data-reason="${CSS.escape(r.value)}"]`);
+    setText(b.lastElementChild, label(r.label, s.lang));
+    b.setAttribute('aria-pressed', String(s.chosen.has(r.value)));
+  }
+  list.hidden = reasons.length === 0;
+  $('reason-hint').hidden = reasons.length === 0;
+
+  const max = commentLimit(q);
+  const comment = $('comment');
+  comment.hidden = !max;
+  $('comment-label').hidden = !max;
+  if (max) {
+    if (comment.maxLength !== max) comment.maxLength = max;
+    setText($('comment-label'), t('reason.comment', { n: max }));
+  }
+  if (comment.value !== s.comment) comment.value = s.comment;
+}
+
+function renderStatus(s) {
+  const el = $('status');
+  const online = isOnline();
+  const { queued, rejected, pendingFollowup, held } = s.counts;
+  el.dataset.online = String(online);
+  setText($('status-count'), queued ? String(queued) : '');
+  setText($('status-rejected'), rejected ? `!${rejected}` : '');
+  const parts = [t(online ? 'status.online' : 'status.offline')];
+  parts.push(queued ? t('status.queued', { n: queued }) : t('status.allSent'));
+  if (held) parts.push(t('status.held', { n: held }));
+  if (pendingFollowup) parts.push(t('status.pending', { n: pendingFollowup }));
+  if (rejected) parts.push(t('status.rejected', { n: rejected }));
+  const text = parts.join(' · ');
+  el.setAttribute('aria-label', text);
+  el.title = text;
+}
+
+/* ---------- device identity and vocabulary, kept in localStorage ---------- */
 
 function readJSON(key) {
   try {
@@ -54,7 +409,7 @@ function writeJSON(key, value) {
 }
 
 /** The pairing stored on this tablet, or null. */
-function device() {
+function loadDevice() {
   let token = null;
   try {
     token = localStorage.getItem(keys.token);
@@ -70,8 +425,7 @@ function device() {
 
 /** The pairing the queue may send with: present and not revoked. */
 function activeDevice() {
-  const dev = device();
-  return dev && !dev.revoked ? dev : null;
+  return state.device && !state.device.revoked ? state.device : null;
 }
 
 function saveDevice(body) {
@@ -79,9 +433,56 @@ function saveDevice(body) {
   writeJSON(keys.unit, body.unit);
   writeJSON(keys.counter, body.counter);
   localStorage.removeItem(keys.revoked);
+  if (validQuestionnaire(body.questionnaire)) writeJSON(keys.questionnaire, body.questionnaire);
 }
 
-/* ---------- small helpers ---------- */
+function validQuestionnaire(q) {
+  return !!q && typeof q.code === 'string' && q.code !== '' && Number.isInteger(q.version);
+}
+
+/** The comment's maximum length from the server, or 0 when the form has no comment. */
+function commentLimit(q) {
+  const max = q && q.comment && q.comment.max_length;
+  return Number.isInteger(max) && max > 0 ? max : 0;
+}
+
+/** Whether a "Chưa hài lòng" vote gets the follow-up screen: only with a served vocabulary. */
+function hasFollowup(q) {
+  return !!q && ((Array.isArray(q.reasons) && q.reasons.length > 0) || commentLimit(q) > 0);
+}
+
+/** A 200 from the device check: names and questionnaire refreshed, on the page and on disk. */
+function applyDevice(body) {
+  if (!state.device) return;
+  const unit = body.unit || state.device.unit;
+  if (body.unit) writeJSON(keys.unit, body.unit);
+  writeJSON(keys.counter, body.counter || null);
+  state.device = { ...state.device, unit, counter: body.counter || null };
+  if (validQuestionnaire(body.questionnaire)) {
+    state.questionnaire = body.questionnaire;
+    writeJSON(keys.questionnaire, body.questionnaire);
+  }
+}
+
+/** 401 from the server: stop voting and sending, keep every stored vote, offer re-pairing. */
+function markRevoked({ body, token }) {
+  const dev = state.device;
+  if (!dev || (token && dev.token !== token)) return false;
+  localStorage.setItem(keys.revoked, '1');
+  state.device = { ...dev, revoked: true };
+  state.revokedMessage = body && typeof body.message === 'string' ? body.message : '';
+  scheduleStatus();
+  return true;
+}
+
+function reactivate() {
+  if (!state.device) return;
+  localStorage.removeItem(keys.revoked); // re-activated on the server
+  state.device = { ...state.device, revoked: false };
+  state.revokedMessage = '';
+}
+
+/* ---------- effects: storage and network, each ending in dispatch ---------- */
 
 /** RFC 4122 version-4 id; randomUUID needs a secure context, getRandomValues does not. */
 function uuid() {
@@ -110,102 +511,23 @@ function isoLocal(d) {
     + `${off >= 0 ? '+' : '-'}${p(Math.floor(a / 60))}:${p(a % 60)}`;
 }
 
-const locked = () => Date.now() < lockedUntil;
-const lock = () => { lockedUntil = Date.now() + timing.lock; };
-const isOnline = () => navigator.onLine !== false && reachable !== false;
-
-function setReachable(value) {
-  if (reachable !== value) {
-    reachable = value;
-    renderStatus();
-  }
-}
-
-/* ---------- screens ---------- */
-
-const FOCUS = {
-  pair: 'pair-code', vote: 'vote-title', reason: 'reason-title', thanks: 'thanks-text', revoked: 'revoked-title',
-};
-
-function show(name) {
-  screen = name;
-  document.body.dataset.screen = name;
-  for (const el of document.querySelectorAll('.screen')) el.hidden = el.dataset.for !== name;
-  // Drop focus from the button just tapped: nothing may hint at the previous choice.
-  if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
-  renderPlace();
-  const target = $(FOCUS[name]);
-  if (target) target.focus({ preventScroll: true });
-}
-
-function showVote() {
-  clearTimeout(thanksTimer);
-  if (updateReady) {
-    location.reload(); // a new app version is waiting; this is the safe moment
-    return;
-  }
-  if (i18n.lang() !== defaultLang) setLang(defaultLang); // each citizen starts in the default language
-  const dev = device();
-  if (!dev) show('pair');
-  else if (dev.revoked) showRevoked();
-  else show('vote');
-}
-
-function showThanks() {
-  $('thanks-text').textContent = t('thanks.text');
-  show('thanks');
-  clearTimeout(thanksTimer);
-  thanksTimer = setTimeout(showVote, timing.thanks);
-}
-
-function showRevoked() {
-  renderRevoked();
-  show('revoked');
-}
-
-function renderPlace() {
-  const dev = screen === 'pair' ? null : device();
-  $('unit-name').textContent = dev && dev.unit ? dev.unit.name || '' : '';
-  $('counter-name').textContent = dev && dev.counter ? dev.counter.name || '' : '';
-}
-
-function renderRevoked() {
-  $('revoked-detail').textContent = revokedMessage;
-  const kept = lastCounts.queued + lastCounts.pendingFollowup;
-  $('revoked-kept').textContent = kept ? t('revoked.kept', { n: kept }) : '';
-}
-
-function setLang(code) {
-  i18n.apply(code);
-  $('lang').lang = i18n.lang() === 'vi' ? 'en' : 'vi';
-  if (screen === 'thanks') $('thanks-text').textContent = t('thanks.text');
-  $('pair-error').textContent = pairMessage ? pairMessage() : '';
-  renderRevoked();
-  renderStatus();
-}
-
-/* ---------- voting ---------- */
-
-async function onFace(ev) {
-  const btn = ev.target.closest('[data-level]');
-  if (!btn || screen !== 'vote' || locked()) return;
-  lock();
+/** A tap on a face: durable in IndexedDB first, then VOTE_STORED changes the screen. */
+async function castVote(level) {
   const dev = activeDevice();
-  if (!dev) return;
-  const level = btn.dataset.level;
-  const q = readJSON(keys.questionnaire) || defaultQuestionnaire;
+  const q = state.questionnaire;
+  const followup = level === 'not_satisfied' && hasFollowup(q);
   const id = uuid();
   const record = {
     client_id: id,
-    status: level === 'not_satisfied' ? 'pending_followup' : 'queued',
+    status: followup ? 'pending_followup' : 'queued',
     created_ms: Date.now(),
     unit: dev.unit ? dev.unit.code : null,
     counter: dev.counter ? dev.counter.code : null,
     attempts: 0,
     body: {
       client_id: id,
-      questionnaire: q.code,
-      version: q.version,
+      questionnaire: validQuestionnaire(q) ? q.code : defaultQuestionnaire.code,
+      version: validQuestionnaire(q) ? q.version : defaultQuestionnaire.version,
       answers: { overall: level },
       answered_at: isoLocal(new Date()),
     },
@@ -216,69 +538,51 @@ async function onFace(ev) {
     console.error('kiosk: vote not stored, retrying once', err);
     await store.addVote(record).catch((e) => console.error('kiosk: vote lost', e));
   }
-  if (record.status === 'pending_followup') {
-    startFollowup(id);
-  } else {
-    showThanks();
-    queue.kick();
-  }
+  dispatch({ type: 'VOTE_STORED', id, followup });
+  if (!followup) queue.kick();
   scheduleStatus();
 }
 
-function resetReasons() {
-  for (const b of document.querySelectorAll('[data-reason]')) b.setAttribute('aria-pressed', 'false');
-  $('comment').value = '';
-}
-
-function startFollowup(id) {
-  resetReasons();
-  followup = { id, timer: 0 };
-  show('reason');
-  armIdle();
-}
-
 function armIdle() {
-  if (!followup) return;
-  clearTimeout(followup.timer);
-  followup.timer = setTimeout(() => endFollowup('idle'), timing.idle);
+  clearTimeout(state.timers.idle);
+  if (!state.followup) return;
+  state.timers.idle = setTimeout(() => dispatch({ type: 'IDLE' }), timing.idle);
 }
 
-function chosenReasons() {
-  const reasons = REASONS.filter((code) => {
-    const b = document.querySelector(`[data-reason="${code}"]`);
-    return b && b.getAttribute('aria-pressed') === 'true';
-  });
-  const comment = $('comment').value.normalize('NFC').trim().slice(0, COMMENT_MAX);
+/** The reasons and comment chosen, in the questionnaire's order, within the server's limit. */
+function chosenAnswers() {
+  const q = state.questionnaire;
+  const reasons = ((q && q.reasons) || []).map((r) => r.value).filter((v) => state.chosen.has(v));
+  const comment = state.comment.normalize('NFC').trim().slice(0, commentLimit(q));
   return { reasons, comment };
 }
 
 /** Finalize the open follow-up: 'send' keeps reasons and comment, 'skip' and 'idle' do not. */
-async function endFollowup(how) {
-  if (!followup) return;
-  const { id, timer } = followup;
-  clearTimeout(timer);
-  finalizing.add(id); // keep finalizeStale() from racing us without the reasons
-  followup = null;
-  const extra = how === 'send' ? chosenReasons() : {};
-  resetReasons();
+function endFollowup(how) {
+  const id = state.followup;
+  if (!id) return undefined;
+  clearTimeout(state.timers.idle);
+  state.finalizing.add(id); // keep finalizeStale() from racing us without the reasons
+  state.followup = null;
+  const extra = how === 'send' ? chosenAnswers() : {};
+  state.chosen = new Set();
+  state.comment = '';
   lock();
+  finalizeFollowup(id, extra, how);
+  return undefined;
+}
+
+async function finalizeFollowup(id, extra, how) {
   try {
     await store.finalize(id, extra);
   } catch (err) {
     console.error('kiosk: finalize failed; the periodic sweep will retry', err);
   } finally {
-    finalizing.delete(id);
+    state.finalizing.delete(id);
   }
-  if (how === 'idle') showVote();
-  else showThanks();
+  dispatch({ type: 'FINALIZED', how });
   queue.kick();
   scheduleStatus();
-}
-
-function onReason(ev) {
-  const btn = ev.target.closest('[data-reason]');
-  if (!btn || screen !== 'reason' || locked()) return;
-  btn.setAttribute('aria-pressed', btn.getAttribute('aria-pressed') === 'true' ? 'false' : 'true');
 }
 
 /**
@@ -294,14 +598,14 @@ async function finalizeStale() {
   }
   const now = Date.now();
   for (const rec of pending) {
-    if ((followup && followup.id === rec.client_id) || finalizing.has(rec.client_id)) continue;
+    if (state.followup === rec.client_id || state.finalizing.has(rec.client_id)) continue;
     const age = now - rec.created_ms;
     if (age < 0 || age >= timing.idle) {
       await store.finalize(rec.client_id).catch(() => {});
-    } else if (!staleTimers.has(rec.client_id)) {
-      staleTimers.add(rec.client_id);
+    } else if (!state.staleTimers.has(rec.client_id)) {
+      state.staleTimers.add(rec.client_id);
       setTimeout(() => {
-        staleTimers.delete(rec.client_id);
+        state.staleTimers.delete(rec.client_id);
         finalizeStale();
       }, timing.idle - age + 50);
     }
@@ -312,152 +616,83 @@ async function finalizeStale() {
   }
 }
 
-/* ---------- pairing and device state ---------- */
-
-function setPairMessage(fn) {
-  pairMessage = fn;
-  $('pair-error').textContent = fn ? fn() : '';
-}
-
-async function onPair(ev) {
-  ev.preventDefault();
+async function pairDevice(code) {
   const input = $('pair-code');
-  const code = input.value.replace(/\s+/g, '').toUpperCase();
-  if (!code) {
-    setPairMessage(() => t('pair.empty'));
-    input.focus();
-    return;
-  }
-  const button = $('pair-button');
-  button.disabled = true;
-  button.textContent = t('pair.busy');
   let res = null;
   try {
     res = await api.pair(code);
   } catch {
-    setPairMessage(() => t('pair.network'));
-  } finally {
-    button.disabled = false;
-    button.textContent = t('pair.button');
+    dispatch({ type: 'PAIR_FAILED', message: { key: 'pair.network' } });
+    return;
   }
-  if (!res) return;
-  setReachable(true);
+  dispatch({ type: 'REACHABLE', value: true });
   if ((res.status === 201 || res.status === 200) && res.body && res.body.token) {
     try {
       saveDevice(res.body);
     } catch (err) {
-      setPairMessage(() => String(err));
+      dispatch({ type: 'PAIR_FAILED', message: { text: String(err) } });
       return;
     }
     input.value = '';
-    setPairMessage(null);
-    revokedMessage = '';
-    showVote();
+    dispatch({ type: 'PAIRED', body: res.body });
     queue.kick({ force: true });
     checkDevice();
     return;
   }
   const server = res.body && res.body.errors && typeof res.body.errors.code === 'string' ? res.body.errors.code : '';
-  const status = res.status;
-  setPairMessage(() => {
-    if (server && i18n.lang() === 'vi') return server; // the server speaks Vietnamese
-    if ([404, 410, 422].includes(status)) return t(`pair.${status}`);
-    return t('pair.other', { status });
-  });
+  const { status } = res;
+  const key = [404, 410, 422].includes(status) ? `pair.${status}` : 'pair.other';
+  dispatch({ type: 'PAIR_FAILED', message: { key, vars: { status }, server } });
   input.select();
 }
 
 /** Device registration check: refreshes names and questionnaire, and notices revocation. */
 async function checkDevice() {
-  const dev = device();
+  const dev = state.device;
   if (!dev) return;
   let res;
   try {
     res = await api.device(dev.token);
   } catch {
-    setReachable(false);
+    dispatch({ type: 'REACHABLE', value: false });
     return;
   }
-  setReachable(true);
+  dispatch({ type: 'REACHABLE', value: true });
   if (res.status === 200 && res.body) {
-    if (device()?.token !== dev.token) return; // re-paired meanwhile
-    if (res.body.unit) writeJSON(keys.unit, res.body.unit);
-    writeJSON(keys.counter, res.body.counter || null);
-    const q = res.body.questionnaire;
-    if (q && q.code && Number.isInteger(q.version)) writeJSON(keys.questionnaire, { code: q.code, version: q.version });
+    if (!state.device || state.device.token !== dev.token) return; // re-paired meanwhile
+    dispatch({ type: 'DEVICE', body: res.body });
     if (dev.revoked) {
-      localStorage.removeItem(keys.revoked); // re-activated on the server
-      revokedMessage = '';
-      if (screen === 'revoked') showVote();
+      dispatch({ type: 'REACTIVATED' });
       queue.kick({ force: true });
     }
-    renderPlace();
     scheduleStatus();
   } else if (res.status === 401) {
-    onRevoked(res.body, dev.token);
+    dispatch({ type: 'REVOKED', body: res.body, token: dev.token });
   }
 }
-
-/** 401 from the server: stop voting and sending, keep every stored vote, offer re-pairing. */
-function onRevoked(body, token) {
-  const dev = device();
-  if (!dev || (token && dev.token !== token)) return;
-  localStorage.setItem(keys.revoked, '1');
-  revokedMessage = body && typeof body.message === 'string' ? body.message : '';
-  // Let a citizen in the middle of a vote finish; showVote() then lands on the revoked screen.
-  if (screen === 'vote' || screen === 'revoked') showRevoked();
-  scheduleStatus();
-}
-
-/* ---------- status mark ---------- */
-
-let statusTimer = 0;
 
 /** Coalesce status refreshes: a queue draining a week of offline votes must stay cheap. */
 function scheduleStatus() {
-  if (!statusTimer) statusTimer = setTimeout(refreshStatus, 250);
+  if (!state.timers.status) state.timers.status = setTimeout(refreshStatus, 250);
 }
 
 async function refreshStatus() {
-  statusTimer = 0;
+  state.timers.status = 0;
   try {
     const c = await store.counts();
-    const dev = activeDevice() || device();
+    const dev = state.device;
     const held = c.queued ? (await store.listVotes('queued')).filter((r) => !queue.belongsTo(r, dev)).length : 0;
-    lastCounts = { ...c, held };
+    dispatch({ type: 'COUNTS', counts: { ...c, held } });
   } catch (err) {
     console.warn('kiosk: cannot count votes', err);
   }
-  renderStatus();
-  if (screen === 'revoked') renderRevoked();
 }
-
-function renderStatus() {
-  const el = $('status');
-  const online = isOnline();
-  const { queued, rejected, pendingFollowup, held } = lastCounts;
-  el.dataset.online = String(online);
-  $('status-count').textContent = queued ? String(queued) : '';
-  $('status-rejected').textContent = rejected ? `!${rejected}` : '';
-  const parts = [t(online ? 'status.online' : 'status.offline')];
-  parts.push(queued ? t('status.queued', { n: queued }) : t('status.allSent'));
-  if (held) parts.push(t('status.held', { n: held }));
-  if (pendingFollowup) parts.push(t('status.pending', { n: pendingFollowup }));
-  if (rejected) parts.push(t('status.rejected', { n: rejected }));
-  const label = parts.join(' · ');
-  el.setAttribute('aria-label', label);
-  el.title = label;
-}
-
-/* ---------- service worker ---------- */
 
 function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
   const hadController = !!navigator.serviceWorker.controller;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (!hadController) return; // first install, nothing to reload
-    if (screen === 'vote' && !locked()) location.reload();
-    else updateReady = true; // reload at the next return to the faces
+    if (hadController) dispatch({ type: 'UPDATE_READY' }); // first install: nothing to reload
   });
   navigator.serviceWorker.register(urls.sw, { scope: urls.scope }).catch((err) => {
     // Plain http on a LAN address has no service worker: the kiosk still works while online.
@@ -465,43 +700,64 @@ function registerWorker() {
   });
 }
 
-/* ---------- start ---------- */
+/* ---------- start: wire input to dispatch ---------- */
+
+function installTestHooks() {
+  if (!document.documentElement.hasAttribute('data-test-hooks')) return; // production: none
+  window.kioskState = async () => {
+    const c = await store.counts();
+    return {
+      queued: c.queued, rejected: c.rejected, pendingFollowup: c.pendingFollowup, online: isOnline(), screen: state.screen,
+    };
+  };
+  window.kioskFlush = async () => {
+    await finalizeStale();
+    await queue.kick({ force: true });
+    await refreshStatus();
+  };
+}
 
 function start() {
-  i18n.apply(defaultLang);
-  $('lang').lang = i18n.lang() === 'vi' ? 'en' : 'vi';
+  i18n.apply(state.lang);
+  $('lang').lang = state.lang === 'vi' ? 'en' : 'vi';
+  state.device = loadDevice();
+  state.questionnaire = readJSON(keys.questionnaire);
+  if (!validQuestionnaire(state.questionnaire)) state.questionnaire = null;
 
   queue.init({
     device: activeDevice,
     changed: scheduleStatus,
-    reachable: setReachable,
-    revoked: onRevoked,
+    reachable: (value) => { if (state.reachable !== value) dispatch({ type: 'REACHABLE', value }); },
+    revoked: (body, token) => dispatch({ type: 'REVOKED', body, token }),
   });
 
-  $('lang').addEventListener('click', () => {
-    setLang(i18n.lang() === 'vi' ? 'en' : 'vi');
-    armIdle();
+  $('lang').addEventListener('click', () => dispatch({ type: 'LANG' }));
+  $('pair-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    dispatch({ type: 'PAIR_SUBMIT', code: $('pair-code').value.replace(/\s+/g, '').toUpperCase() });
   });
-  $('pair-form').addEventListener('submit', onPair);
-  document.querySelector('.faces').addEventListener('click', onFace);
-  document.querySelector('.reasons').addEventListener('click', onReason);
-  $('send').addEventListener('click', () => { if (!locked()) endFollowup('send'); });
-  $('skip').addEventListener('click', () => { if (!locked()) endFollowup('skip'); });
-  $('repair').addEventListener('click', () => show('pair'));
+  document.querySelector('.faces').addEventListener('click', (ev) => {
+    const btn = ev.target.closest('[data-level]');
+    if (btn) dispatch({ type: 'FACE', level: btn.dataset.level });
+  });
+  document.querySelector('.reasons').addEventListener('click', (ev) => {
+    const btn = ev.target.closest('[data-reason]');
+    if (btn) dispatch({ type: 'TOGGLE_REASON', reason: btn.dataset.reason });
+  });
+  $('comment').addEventListener('input', (ev) => dispatch({ type: 'COMMENT', text: ev.target.value }));
+  $('send').addEventListener('click', () => dispatch({ type: 'SEND' }));
+  $('skip').addEventListener('click', () => dispatch({ type: 'SKIP' }));
+  $('repair').addEventListener('click', () => dispatch({ type: 'REPAIR' }));
   const reasonScreen = $('screen-reason');
-  for (const type of ['pointerdown', 'keydown', 'input', 'focusin']) reasonScreen.addEventListener(type, armIdle);
-  $('comment').maxLength = COMMENT_MAX;
+  for (const type of ['pointerdown', 'keydown', 'input', 'focusin']) {
+    reasonScreen.addEventListener(type, () => dispatch({ type: 'ACTIVITY' }));
+  }
   document.addEventListener('contextmenu', (e) => {
     if (!e.target.closest('input, textarea')) e.preventDefault(); // long-press menus on a kiosk
   });
 
-  window.addEventListener('online', () => {
-    reachable = null;
-    renderStatus();
-    checkDevice();
-    queue.kick({ force: true });
-  });
-  window.addEventListener('offline', renderStatus);
+  window.addEventListener('online', () => dispatch({ type: 'ONLINE' }));
+  window.addEventListener('offline', () => dispatch({ type: 'OFFLINE' }));
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') {
       finalizeStale();
@@ -513,24 +769,10 @@ function start() {
     queue.kick();
   }, timing.poll);
   setInterval(checkDevice, timing.deviceCheck);
-
-  window.kioskState = async () => {
-    const c = await store.counts();
-    return {
-      queued: c.queued, rejected: c.rejected, pendingFollowup: c.pendingFollowup, online: isOnline(), screen,
-    };
-  };
-  window.kioskFlush = async () => {
-    await finalizeStale();
-    await queue.kick({ force: true });
-    await refreshStatus();
-  };
+  installTestHooks();
 
   // The first screen is chosen from localStorage alone, so it appears at once, offline too.
-  const dev = device();
-  if (!dev) show('pair');
-  else if (dev.revoked) showRevoked();
-  else show('vote');
+  dispatch({ type: 'START' });
 
   store.requestPersistence();
   finalizeStale().then(() => queue.kick());

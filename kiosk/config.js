@@ -48,14 +48,11 @@ export const urls = Object.freeze({
   scope: base.href,
 });
 
-/** Questionnaire used until the server tells us otherwise (GET /kiosk/api/device). */
+/** Questionnaire a vote names until the server has told us (pairing, GET /kiosk/api/device). */
 export const defaultQuestionnaire = Object.freeze({ code: 'KIOSK-3L', version: 1 });
 
-export const LEVELS = Object.freeze(['very_satisfied', 'satisfied', 'not_satisfied']);
-export const REASONS = Object.freeze([
-  'waiting_time', 'staff_attitude', 'procedure', 'fees', 'facilities', 'other',
-]);
-export const COMMENT_MAX = 500;
+// The reasons, face labels and the comment's maximum length are not configured here: the server
+// sends them with the questionnaire (kiosk-3l.yaml), and app.js caches them for offline use.
 
 /** localStorage keys; the token is the only secret and never leaves this origin. */
 export const keys = Object.freeze({

@@ -4,7 +4,9 @@
  * Elements in index.html name their text with data-i18n (textContent), data-i18n-label
  * (aria-label and title) and data-i18n-ph (placeholder). apply() rewrites them all and updates
  * <html lang>, so one switch changes every label, including the accessible names.
- * Strings are stored precomposed (Unicode NFC), as DOMAIN.md §8 asks.
+ * Strings are stored precomposed (Unicode NFC), as DOMAIN.md §8 asks. The questionnaire's own
+ * vocabulary (face labels, reasons) is not here: it comes from the server with its {vi, en}
+ * labels (app.js), and the comment limit {n} is the server's.
  */
 
 const STRINGS = {
@@ -25,19 +27,10 @@ const STRINGS = {
     'pair.other': 'Ghép nối không thành công (mã lỗi {status}). Vui lòng thử lại.',
     'vote.question': 'Ông/Bà có hài lòng với việc giải quyết thủ tục hành chính hôm nay không?',
     'vote.group': 'Mức độ hài lòng',
-    'level.very_satisfied': 'Rất hài lòng',
-    'level.satisfied': 'Hài lòng',
-    'level.not_satisfied': 'Chưa hài lòng',
     'reason.title': 'Ông/Bà chưa hài lòng về điều gì?',
     'reason.hint': 'Chọn một hoặc nhiều lý do (không bắt buộc).',
     'reason.group': 'Lý do chưa hài lòng',
-    'reason.waiting_time': 'Thời gian chờ đợi',
-    'reason.staff_attitude': 'Thái độ công chức',
-    'reason.procedure': 'Thủ tục, giấy tờ',
-    'reason.fees': 'Phí, lệ phí',
-    'reason.facilities': 'Cơ sở vật chất',
-    'reason.other': 'Lý do khác',
-    'reason.comment': 'Ý kiến thêm (không bắt buộc, tối đa 500 ký tự)',
+    'reason.comment': 'Ý kiến thêm (không bắt buộc, tối đa {n} ký tự)',
     'reason.send': 'Gửi',
     'reason.skip': 'Bỏ qua',
     'thanks.text': 'Cảm ơn Ông/Bà đã đánh giá!',
@@ -70,19 +63,10 @@ const STRINGS = {
     'pair.other': 'Pairing failed (error {status}). Please try again.',
     'vote.question': 'Are you satisfied with how your administrative procedure was handled today?',
     'vote.group': 'Satisfaction level',
-    'level.very_satisfied': 'Very satisfied',
-    'level.satisfied': 'Satisfied',
-    'level.not_satisfied': 'Not satisfied',
     'reason.title': 'What were you not satisfied with?',
     'reason.hint': 'Choose one or more reasons (optional).',
     'reason.group': 'Reasons',
-    'reason.waiting_time': 'Waiting time',
-    'reason.staff_attitude': 'Staff attitude',
-    'reason.procedure': 'Procedure and paperwork',
-    'reason.fees': 'Fees',
-    'reason.facilities': 'Facilities',
-    'reason.other': 'Other',
-    'reason.comment': 'Other comments (optional, up to 500 characters)',
+    'reason.comment': 'Other comments (optional, up to {n} characters)',
     'reason.send': 'Send',
     'reason.skip': 'Skip',
     'thanks.text': 'Thank you for your feedback!',

@@ -3,8 +3,10 @@
  *
  * - install:  precache the shell into a versioned cache, bypassing the HTTP cache, so a tablet
  *             never mixes files from two releases; any missing file fails the install (retried
- *             by the browser) rather than leaving a half shell. Bump VERSION whenever a shell
- *             file changes.
+ *             by the browser) rather than leaving a half shell. VERSION is filled in by the
+ *             server (survey_app/web/kiosk.py, shell_version): a short SHA-256 of the shell's
+ *             files computed when the app starts, so any change to a shell file changes the
+ *             cache name. Never edit it by hand.
  * - activate: delete every older kiosk-shell-* cache, then take control of open pages
  *             (app.js reloads at the next idle moment).
  * - fetch:    cache-first for the shell; navigations inside the scope (/kiosk/, /kiosk/?idle=…)
@@ -13,7 +15,7 @@
  *             and offline votes wait in IndexedDB instead.
  */
 
-const VERSION = 'v2';
+const VERSION = '__SHELL_VERSION__'; // replaced by the server when it serves this file
 const CACHE = `kiosk-shell-${VERSION}`;
 const SHELL = [
   './', // the page itself (index.html), under the URL the server guarantees

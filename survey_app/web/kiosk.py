@@ -6,6 +6,12 @@
   ``Cache-Control: no-cache`` with an ETag: the browser revalidates (a 304, a few hundred bytes)
   instead of mixing files of two releases, and the service worker (``sw.js``, scope ``/kiosk/``
   by its own location, so no ``Service-Worker-Allowed`` header) is always checked for updates.
+- ``sw.js`` is served with its cache version filled in: :func:`shell_version`, a short SHA-256
+  of every servable file of the shell, computed once when the app starts. Any change to a shell
+  file therefore changes the service worker's bytes and its cache name; nobody bumps it by hand.
+- Under ``TESTING`` only, ``index.html`` is served with ``data-test-hooks`` on ``<html>``; the
+  client then exposes ``window.kioskState()`` / ``window.kioskFlush()`` for the browser tests.
+  A production shell has no such attribute and no hooks.
 - ``POST /kiosk/api/pair {"code"}``: exchanges a pairing code for a device token. Exempt from
   CSRF (no cookie is involved; the code is the credential). Failed attempts are counted per
   keyed hash of the network address; past the limit the endpoint answers 429 for the rest of
@@ -13,17 +19,34 @@
 - ``GET /kiosk/api/device`` (``Authorization: Bearer sk_…``): the unit, counter and the
   questionnaire the tablet should use; 401 ``revoked`` or ``unauthorized``.
 
+Both answers carry the questionnaire with its vocabulary, read from its definition: the face
+labels, the reasons (value and Vietnamese/English labels) and the comment's ``max_length``. The
+tablet caches them for offline use and keeps no copy of its own, so the limit it enforces while
+typing is the one the votes endpoint validates with.
+
 Votes themselves go to ``POST /api/v1/votes`` with the device token (web/api.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import hashlib
+import re
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    request,
+    send_from_directory,
+)
+from flask.blueprints import BlueprintSetupState
 
 from ..db import get_session
 from ..extensions import csrf
@@ -33,6 +56,7 @@ from ..models import Counter, Unit
 from ..ratelimit import counter as rate_counter
 from ..services import kiosk as kiosk_service
 from ..services.audit import record_action
+from ..services.questionnaires import QuestionnaireVersion
 from ..services.security import keyed_hash
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
@@ -52,18 +76,61 @@ MIME_TYPES = {
 PAIR_ATTEMPTS = 10
 PAIR_WINDOW_SECONDS = 15 * 60
 PAIRING_STATUS = {"malformed": 422, "unknown": 404, "expired": 410, "used": 422}
+#: The placeholder in sw.js that is replaced by :func:`shell_version` when it is served.
+VERSION_PLACEHOLDER = b"__SHELL_VERSION__"
+_EXTENSION_KEY = "kiosk_shell_version"
 
 
-def _kiosk_dir() -> Path:
-    return Path(current_app.config.get("KIOSK_DIR") or DEFAULT_DIR)
+def _kiosk_dir(app: Flask | None = None) -> Path:
+    return Path((app or current_app).config.get("KIOSK_DIR") or DEFAULT_DIR)
+
+
+def _servable(name: str) -> bool:
+    return Path(name).suffix in MIME_TYPES and not name.startswith(".") and "/" not in name
+
+
+def shell_version(directory: Path) -> str:
+    """A short SHA-256 over every servable file of the shell (names and bytes, in name order).
+
+    It names the service worker's cache: change one byte of any served file and it changes,
+    leave them all alone and it stays, so tablets re-download the shell exactly when it changed.
+    Files that are not served (README.md, dotfiles) do not count."""
+    digest = hashlib.sha256()
+    files = directory.iterdir() if directory.is_dir() else ()  # no client here: nothing served
+    for path in sorted(p for p in files if p.is_file() and _servable(p.name)):
+        data = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + str(len(data)).encode() + b"\0")
+        digest.update(data)
+    return digest.hexdigest()[:16]
+
+
+@bp.record_once
+def _compute_shell_version(state: BlueprintSetupState) -> None:
+    """Once, when the app starts: the cache version sw.js is served with."""
+    state.app.extensions[_EXTENSION_KEY] = shell_version(_kiosk_dir(state.app))
+
+
+def _from_bytes(data: bytes, mimetype: str) -> Response:
+    """A filled-in file, revalidated like the others (ETag over the bytes actually sent)."""
+    response = Response(data, mimetype=mimetype)
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def _static(filename: str) -> Response:
-    suffix = Path(filename).suffix
-    if suffix not in MIME_TYPES or filename.startswith(".") or "/" in filename:
+    if not _servable(filename):
         abort(404)
-    response = send_from_directory(_kiosk_dir(), filename, mimetype=MIME_TYPES[suffix],
-                                   max_age=0)
+    mimetype = MIME_TYPES[Path(filename).suffix]
+    if filename == "sw.js":
+        version = current_app.extensions.get(_EXTENSION_KEY) or shell_version(_kiosk_dir())
+        data = (_kiosk_dir() / filename).read_bytes()
+        return _from_bytes(data.replace(VERSION_PLACEHOLDER, version.encode()), mimetype)
+    if filename == "index.html" and current_app.config.get("TESTING"):
+        data = (_kiosk_dir() / filename).read_bytes()
+        return _from_bytes(re.sub(rb"^<html\b", b"<html data-test-hooks", data, count=1,
+                                  flags=re.MULTILINE), mimetype)
+    response = send_from_directory(_kiosk_dir(), filename, mimetype=mimetype, max_age=0)
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -107,6 +174,33 @@ def _place(unit: Unit, counter: Counter | None) -> dict[str, Any]:
             "counter": {"code": counter.code, "name": counter.name} if counter else None}
 
 
+def _questionnaire(found: QuestionnaireVersion | None) -> dict[str, Any] | None:
+    """The questionnaire the tablet votes with, and the vocabulary it shows, from its definition:
+    face labels, reasons and the comment limit (``None`` where the form has no such item)."""
+    if found is None:
+        return None
+    definition = found.definition
+
+    def options(code: str) -> list[dict[str, Any]]:
+        item = definition.item(code)
+        if item is None or item.scale is None:
+            return []
+        return [{"value": o.value, "label": dict(o.label)} for o in item.scale.options]
+
+    comment = definition.item("comment")
+    return {
+        "code": found.code,
+        "version": found.version,
+        "levels": options("overall"),
+        "reasons": options("reasons"),
+        "comment": ({"max_length": comment.max_length} if comment is not None else None),
+    }
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
 def _throttle_key() -> str:
     address = request.remote_addr or "unknown"
     return f"kiosk-pair:{keyed_hash(current_app.config['SECRET_KEY'], 'ip', address)}"
@@ -115,7 +209,8 @@ def _throttle_key() -> str:
 @bp.post("/api/pair")
 @csrf.exempt
 def pair() -> Response:
-    """201 {token, unit, counter}; 404 unknown, 410 expired, 422 used or malformed, 429."""
+    """201 {token, unit, counter, questionnaire}; 404 unknown, 410 expired, 422 used or
+    malformed, 429."""
     cfg = current_app.config
     limit = int(cfg.get("KIOSK_PAIR_ATTEMPTS", PAIR_ATTEMPTS))
     window = int(cfg.get("KIOSK_PAIR_WINDOW_SECONDS", PAIR_WINDOW_SECONDS))
@@ -145,7 +240,9 @@ def pair() -> Response:
     record_action(session, row.created_by, "kiosk.pair", "kiosk_device", device.id,
                   code_id=row.id, unit=row.unit.code,
                   counter=row.counter.code if row.counter else None)
-    return _json({"token": token, "device_id": device.id, **_place(row.unit, row.counter)}, 201)
+    questionnaire = kiosk_service.kiosk_questionnaire(session, row.unit.id, _today())
+    return _json({"token": token, "device_id": device.id, **_place(row.unit, row.counter),
+                  "questionnaire": _questionnaire(questionnaire)}, 201)
 
 
 def _bearer() -> str | None:
@@ -155,7 +252,8 @@ def _bearer() -> str | None:
 
 @bp.get("/api/device")
 def device() -> Response:
-    """The tablet's registration: 200 {unit, counter, questionnaire}; 401 revoked/unauthorized."""
+    """The tablet's registration: 200 {unit, counter, questionnaire (with vocabulary)};
+    401 revoked/unauthorized."""
     session = get_session()
     token = _bearer()
     found, state = kiosk_service.device_by_token(session, token or "")
@@ -164,12 +262,10 @@ def device() -> Response:
         response.headers["WWW-Authenticate"] = 'Bearer realm="kiosk"'
         return response
     kiosk_service.mark_seen(found, datetime.now(timezone.utc))
-    today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
-    questionnaire = kiosk_service.kiosk_questionnaire(session, found.unit_id, today)
+    questionnaire = kiosk_service.kiosk_questionnaire(session, found.unit_id, _today())
     return _json({
         "device_id": found.id,
         **_place(found.unit, found.counter),
-        "questionnaire": ({"code": questionnaire.code, "version": questionnaire.version}
-                          if questionnaire else None),
+        "questionnaire": _questionnaire(questionnaire),
     }, 200)
 

@@ -221,7 +221,7 @@ def test_a_follow_up_reason_is_stored_with_the_vote(app, world, tablet):
     waiting.tap()
     page.get_by_role("button", name="Phí, lệ phí").tap()
     assert waiting.get_attribute("aria-pressed") == "true"
-    page.get_by_label("Ý kiến thêm (không bắt buộc, tối đa 500 ký tự)").fill(
+    page.get_by_label("Ý kiến thêm (không bắt buộc, tối đa 1000 ký tự)").fill(
         "Phải chờ hơn một giờ để được tiếp nhận hồ sơ.")
     page.get_by_role("button", name="Gửi").tap()
     page.wait_for_selector('body[data-screen="thanks"]')
@@ -235,6 +235,52 @@ def test_a_follow_up_reason_is_stored_with_the_vote(app, world, tablet):
     assert sorted(answers) == [("comment", "Phải chờ hơn một giờ để được tiếp nhận hồ sơ."),
                                ("overall", "not_satisfied"), ("reasons", "fees"),
                                ("reasons", "waiting_time")]
+
+
+def test_the_comment_stops_at_the_servers_limit(app, world, tablet):
+    """The limit is the definition's (kiosk-3l.yaml, 1000), handed over by the server: typing on
+    is refused at exactly that length, and the server accepts what the tablet let through."""
+    page = _open_paired(app, tablet)
+    _vote(page, "not_satisfied")
+    page.wait_for_selector('body[data-screen="reason"]')
+    comment = page.locator("#comment")
+    assert comment.get_attribute("maxlength") == "1000"
+    comment.fill("ô" * 995)
+    comment.press_sequentially("abcdefghij")  # ten more keys, five too many
+    assert comment.input_value() == "ô" * 995 + "abcde"
+    page.get_by_role("button", name="Gửi").tap()
+    page.wait_for_selector('body[data-screen="thanks"]')
+    _wait_sent(page)
+    with get_db(app).transaction() as s:
+        ballot = s.scalars(select(Ballot)).one()
+        comment_text = s.scalar(select(Answer.value)
+                                .join(QuestionnaireItem, Answer.item_id == QuestionnaireItem.id)
+                                .where(Answer.ballot_id == ballot.id,
+                                       QuestionnaireItem.code == "comment"))
+    assert (ballot.status, comment_text) == ("valid", "ô" * 995 + "abcde")
+    assert _state(page)["rejected"] == 0
+
+
+def test_no_test_hooks_outside_testing(app, world, tablet):
+    """A production page (no TESTING) exposes nothing on window; the test build does."""
+    app.config["TESTING"] = False
+    try:
+        page = tablet.new_page()
+        page.goto(f"{app.config['LIVE_URL']}/kiosk/")
+        page.wait_for_selector('body[data-screen="pair"]')
+        assert page.evaluate("document.documentElement.hasAttribute('data-test-hooks')") is False
+        assert page.evaluate("[typeof window.kioskState, typeof window.kioskFlush]") == [
+            "undefined", "undefined"]
+    finally:
+        app.config["TESTING"] = True
+    other = tablet.browser.new_context()
+    try:
+        test_page = other.new_page()
+        test_page.goto(f"{app.config['LIVE_URL']}/kiosk/")
+        test_page.wait_for_selector('body[data-screen="pair"]')
+        assert test_page.evaluate("typeof window.kioskState") == "function"
+    finally:
+        other.close()
 
 
 def test_a_revoked_tablet_is_refused_and_says_so(app, world, tablet):

@@ -4,6 +4,7 @@ burst flagging, the served PWA, and the officer page (issue 4)."""
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from survey_app.models import AuditEvent, Ballot, KioskDevice, KioskPairingCode
 from survey_app.services import kiosk as kiosk_service
+from survey_app.web import kiosk as kiosk_web
 from tests.factories import build_world, csrf_token, login, vote
 
 NOW = datetime.now(timezone.utc)
@@ -66,7 +68,8 @@ def test_a_code_pairs_one_tablet_once(client, runner, world, session):
     token = r.json["token"]
     info = client.get("/kiosk/api/device", headers=world.auth(token))
     assert info.status_code == 200
-    assert info.json["questionnaire"] == {"code": "KIOSK-3L", "version": 1}
+    assert (info.json["questionnaire"]["code"], info.json["questionnaire"]["version"]) == (
+        "KIOSK-3L", 1)
     assert info.json["counter"] == {"code": "Q1", "name": "Quầy số 1"}
     stored = client.post("/api/v1/votes", json=vote("very_satisfied"), headers=world.auth(token))
     assert stored.status_code == 201
@@ -149,6 +152,49 @@ def test_a_revoked_device_is_refused_with_a_reason(client, runner, world, sessio
     assert re.search(rf"^\s+{device_id}\s+HC\s+-\s+.*revoked \d{{4}}-", listing, re.M)
 
 
+def test_the_tablet_is_handed_the_vocabulary_and_comment_limit_of_its_form(client, runner,
+                                                                           world, session):
+    """Reasons, face labels and the comment limit come from the definition (kiosk-3l.yaml), in
+    the pairing answer and in every device check; the votes endpoint validates the comment
+    with that same limit, so what the tablet lets a citizen type is what the server accepts."""
+    paired = _pair(client, _code(runner, "--unit", "HC", "--counter", "Q1"))
+    assert paired.status_code == 201
+    info = client.get("/kiosk/api/device", headers=world.auth(paired.json["token"]))
+    assert info.status_code == 200
+    expected = {
+        "code": "KIOSK-3L",
+        "version": 1,
+        "levels": [
+            {"value": "very_satisfied", "label": {"vi": "Rất hài lòng", "en": "Very satisfied"}},
+            {"value": "satisfied", "label": {"vi": "Hài lòng", "en": "Satisfied"}},
+            {"value": "not_satisfied", "label": {"vi": "Chưa hài lòng", "en": "Not satisfied"}},
+        ],
+        "reasons": [
+            {"value": "waiting_time", "label": {"vi": "Thời gian chờ đợi", "en": "Waiting time"}},
+            {"value": "staff_attitude",
+             "label": {"vi": "Thái độ công chức", "en": "Staff attitude"}},
+            {"value": "procedure",
+             "label": {"vi": "Thủ tục, giấy tờ", "en": "Procedure and paperwork"}},
+            {"value": "fees", "label": {"vi": "Phí, lệ phí", "en": "Fees"}},
+            {"value": "facilities", "label": {"vi": "Cơ sở vật chất", "en": "Facilities"}},
+            {"value": "other", "label": {"vi": "Lý do khác", "en": "Other"}},
+        ],
+        "comment": {"max_length": 1000},
+    }
+    assert info.json["questionnaire"] == expected
+    assert paired.json["questionnaire"] == expected
+
+    token = paired.json["token"]
+    limit = expected["comment"]["max_length"]
+    fits = vote("not_satisfied", questionnaire="KIOSK-3L", version=1)
+    fits["answers"].update(reasons=["fees"], comment="ý" * limit)
+    assert client.post("/api/v1/votes", json=fits, headers=world.auth(token)).status_code == 201
+    too_long = vote("not_satisfied", questionnaire="KIOSK-3L", version=1)
+    too_long["answers"]["comment"] = "ý" * (limit + 1)
+    assert client.post("/api/v1/votes", json=too_long,
+                       headers=world.auth(token)).status_code == 422
+
+
 # --- bursts ------------------------------------------------------------------------------------
 
 
@@ -229,6 +275,43 @@ def test_the_pwa_is_served_with_the_right_types_and_caching(client):
     assert get("/kiosk/sw.js", headers={"If-None-Match": etag}).status_code == 304
     for hidden in ("README.md", "../README.md", "%2e%2e/survey_app/config.py", ".git"):
         assert get(f"/kiosk/{hidden}").status_code == 404, hidden
+
+    # The service worker's cache is named after the shell's content, filled in by the server.
+    worker = get("/kiosk/sw.js").get_data(as_text=True)
+    version = kiosk_web.shell_version(kiosk_web.DEFAULT_DIR)
+    assert f"const VERSION = '{version}';" in worker and "__SHELL_VERSION__" not in worker
+    assert re.fullmatch(r"[0-9a-f]{16}", version)
+
+
+def test_test_hooks_are_announced_only_under_testing(app, client):
+    def html():
+        with client.get("/kiosk/") as r:
+            return r.get_data(as_text=True)
+
+    assert re.search(r"^<html data-test-hooks lang=\"vi\">$", html(), re.M)
+    app.config["TESTING"] = False
+    try:
+        assert "data-test-hooks" not in html()
+    finally:
+        app.config["TESTING"] = True
+
+
+def test_the_shell_version_follows_the_bytes_of_the_shell(tmp_path):
+    shutil.copytree(kiosk_web.DEFAULT_DIR, tmp_path / "kiosk")
+    shell = tmp_path / "kiosk"
+    first = kiosk_web.shell_version(shell)
+    assert kiosk_web.shell_version(shell) == first  # stable while nothing changes
+    (shell / "README.md").write_text("not served, not part of the shell")
+    assert kiosk_web.shell_version(shell) == first
+    css = shell / "kiosk.css"
+    original = css.read_bytes()
+    css.write_bytes(original.replace(b"#0b4f8a", b"#0b4f8b", 1))  # one byte of one file
+    changed = kiosk_web.shell_version(shell)
+    assert changed != first
+    css.write_bytes(original)
+    assert kiosk_web.shell_version(shell) == first
+    (shell / "extra.js").write_text("export {};\n")  # a new served file counts too
+    assert kiosk_web.shell_version(shell) not in (first, changed)
 
 
 # --- officer page ------------------------------------------------------------------------------
