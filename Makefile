@@ -33,8 +33,11 @@ test-pg: $(VENV)/.installed
 test-browser: $(VENV)/.installed
 	$(BIN)/python -m pytest -m browser
 
+## lint: ruff over the Python, ESLint (npm) over the kiosk PWA and the page scripts
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	npm ci --no-audit --no-fund --silent
+	npx --no-install eslint --max-warnings 0 kiosk survey_app/static
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache *.egg-info
