@@ -20,8 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from survey_app import create_app
-from survey_app.cli import alembic_config
-from survey_app.db import get_db
+from survey_app.db import alembic_config, get_db
 
 PG_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
 SECRET = "test-secret-key-that-is-long-enough-for-production"
