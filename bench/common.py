@@ -33,7 +33,7 @@ def scratch_database(name: str) -> Iterator[str]:
     """A new, migrated PostgreSQL database, dropped afterwards (set BENCH_KEEP=1 to keep it)."""
     from alembic import command
 
-    from survey_app.cli import alembic_config
+    from survey_app.db import alembic_config
 
     server = make_url(PG_SERVER)
     # pre-ping: a fault drill may restart PostgreSQL while this engine holds a connection

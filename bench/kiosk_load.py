@@ -94,8 +94,7 @@ def _setup(url: str) -> tuple[Any, str]:
     from alembic import command
 
     from survey_app import create_app
-    from survey_app.cli import alembic_config
-    from survey_app.db import get_db
+    from survey_app.db import alembic_config, get_db
     from survey_app.models import Counter, Unit
     from survey_app.services import kiosk
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from alembic.config import Config as AlembicConfig
 from flask import Flask, Response, g, request
 from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,6 +37,16 @@ class Base(DeclarativeBase):
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The repository's Alembic migrations (``migrations/`` beside the package).
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    """Alembic configured for ``url`` with the repository's migrations (no alembic.ini needed)."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["database_url"] = url
+    return cfg
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

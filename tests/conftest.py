@@ -20,11 +20,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from survey_app import create_app
-from survey_app.cli import alembic_config
-from survey_app.db import get_db
+from survey_app.db import alembic_config, get_db
+from tests.factories import build_world
+from tests.settings import PG_URL, SECRET
 
-PG_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
-SECRET = "test-secret-key-that-is-long-enough-for-production"
 _counter = itertools.count()
 
 
@@ -138,3 +137,13 @@ def session(app):  # type: ignore[no-untyped-def]
     s = get_db(app).session(readonly=True)
     yield s
     s.close()
+
+
+@pytest.fixture
+def world(session):  # type: ignore[no-untyped-def]
+    """The units, counter, users and tokens of :func:`tests.factories.build_world`.
+
+    A module that needs a different world defines its own ``world`` fixture, which wins
+    (tests/db/test_index.py: the index demo; tests/browser/test_kiosk.py).
+    """
+    return build_world(session)

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from survey_app.models import Unit, UserAccount
 from survey_app.services import accounts, votes
-from tests.conftest import SECRET
 from tests.factories import vote
+from tests.settings import SECRET
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 PASSWORD = "correct horse battery"

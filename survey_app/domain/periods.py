@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 PERIOD_KINDS = ("month", "quarter", "half", "year", "custom")
@@ -66,13 +66,6 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
     if moment.tzinfo is None:
         raise ValueError("timestamp must carry its offset")
     return moment.astimezone(tz).date()
-
-
-def utc_bounds(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """[start, end) in UTC covering the period's local dates."""
-    start = datetime.combine(period.start, datetime.min.time(), tz)
-    end = datetime.combine(period.end + timedelta(days=1), datetime.min.time(), tz)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)

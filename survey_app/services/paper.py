@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import rounding
 from ..domain.periods import Period
-from ..domain.questionnaire import Definition, Item, Problem
+from ..domain.questionnaire import Definition, Problem
 from ..inputs import ascii_int
 from ..models import Ballot, PaperBatch, PaperCheck, PaperSheet, Questionnaire, Unit, UserAccount
 from . import votes
@@ -281,11 +281,6 @@ def keys_to_answers(definition: Definition, keyed: dict[str, str]) -> tuple[dict
         else:
             problems[item.code] = Problem("bad_key", {"keys": ", ".join(keys)})
     return answers, problems
-
-
-def entry_columns(definition: Definition) -> list[Item]:
-    """The items a clerk keys, in printed order."""
-    return list(definition.items)
 
 
 # --- second keying ----------------------------------------------------------------------------

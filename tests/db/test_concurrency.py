@@ -37,18 +37,13 @@ from tests.concurrency import (
     fire,
     fresh,
 )
-from tests.factories import build_world, vote
+from tests.factories import vote
 from tests.live import LiveServer
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 N = 8
 WITH_AND_WITHOUT_ONCE = pytest.mark.parametrize("once", [True, False],
                                                 ids=["as-rendered", "without-once"])
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 @pytest.fixture

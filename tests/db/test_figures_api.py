@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import build_world, vote
+from tests.factories import vote
 
 MONTH = {"from": "2026-11-01", "to": "2026-11-30"}
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _cast(client, world, unit: str, levels: dict[str, int], at: str = "2026-11-15T10:00:00+07:00",

@@ -22,9 +22,9 @@ from sqlalchemy.engine import make_url
 from survey_app import create_app
 from survey_app.db import get_db
 from survey_app.models import AuditEvent, IndexBonus, IndexHandScore, IndexScheme
-from tests.conftest import PG_URL, SECRET
 from tests.factories import login
 from tests.index_world import EXAMPLES, PASSWORD, build_index_world, cast_demo_votes
+from tests.settings import PG_URL, SECRET
 
 #: docs/index-formulas.md §8, "Expected result" — rank, unit, total, band, sufficient, previous,
 #: delta, and the points of the satisfaction component.

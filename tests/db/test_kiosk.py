@@ -8,20 +8,14 @@ import shutil
 import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import func, select
 
 from survey_app.models import AuditEvent, Ballot, KioskDevice, KioskPairingCode
 from survey_app.services import kiosk as kiosk_service
 from survey_app.web import kiosk as kiosk_web
-from tests.factories import build_world, csrf_token, login, vote
+from tests.factories import csrf_token, login, vote
 
 NOW = datetime.now(timezone.utc)
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _code(runner, *args: str) -> str:

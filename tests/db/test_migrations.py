@@ -10,8 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from survey_app.cli import alembic_config
-from survey_app.db import Base
+from survey_app.db import Base, alembic_config
 from survey_app.domain.questionnaire import parse_definition
 
 

@@ -14,15 +14,10 @@ from survey_app.domain.periods import Period, quarter
 from survey_app.models import AuditEvent, Ballot, PeriodSnapshot, SubtreeTally
 from survey_app.services import breakdowns, snapshots
 from survey_app.services.index import closed_period_tally
-from tests.factories import build_world, csrf_token, login, vote
+from tests.factories import csrf_token, login, vote
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Q3 = "unit={unit}&kind=quarter&year=2026&part=3"
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def cast(client, world, unit, level, day, hour=9, **extra):

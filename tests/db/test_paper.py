@@ -13,12 +13,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from survey_app.models import AuditEvent, Ballot, PaperBatch, PaperSheet
-from tests.factories import build_world, csrf_token, login, vote
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
+from tests.factories import csrf_token, login, vote
 
 
 def _batch(client, world, token=None, **body):

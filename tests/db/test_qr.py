@@ -14,14 +14,9 @@ from PIL import Image
 from sqlalchemy import inspect, select, text
 
 from survey_app.models import Ballot, ReceiptToken
-from tests.factories import build_world, login, vote
+from tests.factories import login, vote
 
 DOSSIER = "000.00.12.H17-261122-0042"
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _issue(client, world, token=None, **body):

@@ -12,16 +12,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from survey_app.models import Ballot, Questionnaire
-from tests.factories import build_world, vote
+from tests.factories import vote
 
 DEFS = Path(__file__).resolve().parents[2] / "survey_app" / "definitions"
 SIPAS = DEFS / "sipas-5e.yaml"
 ITEMS = "tc1 tc2 tc3 tc4 tt1 tt2 tt3 tt4 cc1 cc2 cc3 cc4 cc5 kq1 kq2 kq3 pa1 pa2 pa3".split()
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _load(runner, path: Path, *extra: str):

@@ -11,12 +11,7 @@ from sqlalchemy import func, select
 
 from survey_app.models import Answer, Ballot, DailyTally, KioskDevice
 from survey_app.services.tallies import counted_tallies, live_tallies
-from tests.factories import build_world, vote
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
+from tests.factories import vote
 
 
 def _ballots(session) -> int:

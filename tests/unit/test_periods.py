@@ -32,12 +32,6 @@ def test_period_kinds():
         periods.Period(date(2026, 2, 1), date(2026, 1, 1))
 
 
-def test_utc_bounds_cover_local_days():
-    start, end = periods.utc_bounds(periods.month(2026, 11), HCM)
-    assert start == datetime(2026, 10, 31, 17, 0, tzinfo=timezone.utc)
-    assert end == datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc)
-
-
 def test_counted_time_bounds_and_flags():
     received = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
     ok = periods.counted_time(received - timedelta(days=3), received)

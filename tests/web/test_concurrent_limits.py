@@ -19,9 +19,8 @@ from survey_app import create_app
 from survey_app.db import get_db
 from survey_app.models import Ballot
 from survey_app.web import auth
-from tests.conftest import SECRET
-from tests.factories import build_world
 from tests.live import LiveServer, forget_redis_keys, real_redis_or_skip, unique_redis_prefix
+from tests.settings import SECRET
 
 RACERS = 30
 
@@ -39,11 +38,6 @@ def app(request, database_url, tmp_path):  # type: ignore[no-untyped-def]
     get_db(app).dispose()
     if redis_url and prefix:
         forget_redis_keys(redis_url, prefix)
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _race(n: int, prepare: Callable[[int], Callable[[], int]]) -> list[int]:

@@ -12,13 +12,8 @@ from werkzeug.http import parse_options_header
 
 from survey_app.models import Ballot, Counter, PaperBatch, Questionnaire, Unit
 from survey_app.services.index_imports import parse_points
-from tests.factories import build_world, csrf_token, login, vote
+from tests.factories import csrf_token, login, vote
 from tests.index_world import EXAMPLES, PASSWORD, build_index_world
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _count(session, model=Ballot) -> int:

@@ -13,13 +13,12 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from urllib.parse import quote
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from survey_app.models import Ballot, Questionnaire
-from tests.factories import build_world, csrf_token, login, vote
+from tests.factories import csrf_token, login, vote
 from tests.index_world import EXAMPLES, PASSWORD, build_index_world
 
 MAX_EXAMPLES = 40
@@ -95,11 +94,6 @@ def post(client, path: str, values: dict[str, str]):  # type: ignore[no-untyped-
 def _with(strategy: st.SearchStrategy, key: str, choices: list[str]) -> st.SearchStrategy:
     """``strategy``'s dictionaries with ``key`` (a part of the path) drawn from ``choices``."""
     return st.tuples(strategy, st.sampled_from(choices)).map(lambda t: {**t[0], key: t[1]})
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def test_login_form(client, world):

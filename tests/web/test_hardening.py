@@ -19,13 +19,8 @@ from sqlalchemy import func, select
 
 from survey_app import create_app
 from survey_app.models import Ballot, Unit
-from tests.conftest import SECRET
 from tests.factories import build_world, vote
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
+from tests.settings import SECRET
 
 
 def _count(session) -> int:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 import jsonschema
-import pytest
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from tests.factories import build_world, vote
+from tests.factories import vote
 
 
 def _schema_for(doc, path, method, status):
@@ -44,11 +43,6 @@ def test_every_api_route_is_documented(app, client):
     }
     documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
     assert routed == documented
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def test_responses_validate_against_the_document(client, world):

@@ -16,14 +16,14 @@ from survey_app import create_app
 from survey_app.db import get_db
 from survey_app.models import Ballot
 from survey_app.ratelimit import MemoryCounter, ResilientCounter
-from tests.conftest import SECRET
-from tests.factories import build_world, login, vote
+from tests.factories import login, vote
 from tests.live import (
     CLOSED_REDIS_URL,
     forget_redis_keys,
     real_redis_or_skip,
     unique_redis_prefix,
 )
+from tests.settings import SECRET
 
 LOGGER = "survey.ratelimit"
 
@@ -40,11 +40,6 @@ def app(database_url, tmp_path):  # type: ignore[no-untyped-def]
     app.instance_path = str(tmp_path / "instance")
     yield app
     get_db(app).dispose()
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 @pytest.fixture

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import build_world, csrf_token, login
+from tests.factories import csrf_token, login
 
 DASHBOARD = "/officer/dashboard"
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _signed_in(app, username: str = "officer.hc"):

@@ -1,7 +1,6 @@
-"""``flask --app survey_app kiosk pair | list | revoke``: counter tablets from the command line.
+"""``flask --app survey_app kiosk register | pair | list | revoke``: counter tablets.
 
-Added to the ``kiosk`` group of :mod:`survey_app.cli` (beside ``kiosk register``). Each command
-commits once and writes the audit log with actor ``cli``.
+Each command commits once and writes the audit log with actor ``cli``.
 """
 
 from __future__ import annotations
@@ -11,17 +10,43 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
-from .cli import kiosk_group
-from .cli_support import fail as _fail
-from .db import get_db
-from .models import KioskDevice
-from .services import kiosk as kiosk_service
-from .services import units
-from .services.audit import record_action
+from ..db import get_db
+from ..models import KioskDevice
+from ..services import accounts, units
+from ..services import kiosk as kiosk_service
+from ..services.audit import record_action
+from .support import fail as _fail
+
+group = AppGroup("kiosk", help="Kiosk tablets.")
 
 
-@kiosk_group.command("pair")
+@group.command("register")
+@click.option("--unit", "unit_code", required=True)
+@click.option("--counter", "counter_code")
+@click.option("--label")
+def kiosk_register(unit_code: str, counter_code: str | None, label: str | None) -> None:
+    """Register a kiosk device; prints its token as the last line (shown only once)."""
+    with get_db(current_app).transaction() as session:
+        unit = units.unit_by_code(session, unit_code)
+        if unit is None:
+            _fail(f"no unit with code {unit_code!r}")
+        assert unit is not None
+        counter = None
+        if counter_code:
+            counter = units.counter_by_code(session, unit, counter_code)
+            if counter is None:
+                _fail(f"unit {unit_code} has no counter {counter_code!r}")
+        device, token = accounts.register_kiosk(session, unit, counter, label)
+        record_action(session, None, "kiosk.register", "kiosk_device", device.id,
+                      unit=unit_code, counter=counter_code)
+    click.echo(f"Kiosk device {device.id} registered to {unit_code}"
+               + (f" / {counter_code}" if counter_code else "") + ". Token:")
+    click.echo(token)
+
+
+@group.command("pair")
 @click.option("--unit", "unit_code", required=True, help="Code of the unit the tablet serves.")
 @click.option("--counter", "counter_code", help="Code of the counter (quầy), if any.")
 @click.option("--minutes", type=click.IntRange(1, kiosk_service.MAX_MINUTES),
@@ -56,7 +81,7 @@ def kiosk_pair(unit_code: str, counter_code: str | None, minutes: int,
     click.echo(code)
 
 
-@kiosk_group.command("list")
+@group.command("list")
 @click.option("--unit", "unit_code", help="Only this unit's devices.")
 def kiosk_list(unit_code: str | None) -> None:
     """Devices: id, unit, counter, label, last seen, revoked (never their tokens)."""
@@ -77,7 +102,7 @@ def kiosk_list(unit_code: str | None) -> None:
                        f"{(d.label or '')[:24]:<24} {when(d.last_seen_at):<17} {state}")
 
 
-@kiosk_group.command("revoke")
+@group.command("revoke")
 @click.argument("device_id", type=int)
 def kiosk_revoke(device_id: int) -> None:
     """Revoke a device by id (see `kiosk list`); its votes are refused (401) from now on."""

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import click
 import yaml
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
 from reports.ranking import ranking_csv, ranking_xlsx
 from reports.ranking_pdf import ranking_chart, ranking_pdf
 
-from .cli_support import fail as _fail
-from .db import get_db
-from .services import index as index_service
-from .services import index_imports
-from .services.units import RowErrors
+from ..db import get_db
+from ..services import index as index_service
+from ..services import index_imports
+from ..services.units import RowErrors
+from .support import fail as _fail
 
 index_group = AppGroup("index", help="Index schemes (bộ chỉ số), hand scores and the ranking.")
 scores_group = AppGroup("scores", help="Hand scores (tự chấm, thẩm định) and bonus entries.")
@@ -145,8 +145,3 @@ def score(code: str, year: int, fmt: str, out: Path | None) -> None:
     out.write_bytes(body)
     click.echo(f"Wrote {out} ({len(body)} bytes).")
 
-
-def init_app(app: Flask) -> None:
-    """Register the ``index`` and ``dossiers`` groups (called from :func:`cli.init_app`)."""
-    app.cli.add_command(index_group)
-    app.cli.add_command(dossiers_group)

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import text
 
-from .db import get_db
+from ..db import alembic_config, get_db
 
 
 def configuration_problems() -> tuple[list[str], list[str]]:
@@ -46,8 +46,6 @@ def configuration_problems() -> tuple[list[str], list[str]]:
         with get_db(current_app).engine.connect() as conn:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         from alembic.script import ScriptDirectory
-
-        from .cli import alembic_config
 
         head = ScriptDirectory.from_config(alembic_config(cfg["DATABASE_URL"])).get_current_head()
         if revision != head:

@@ -11,9 +11,9 @@ from flask.cli import AppGroup
 
 from reports.posters import SIZES_MM, poster_png, posters_pdf
 
-from .db import get_db
-from .services.posters import posters_for_unit, subtree_units
-from .services.units import unit_by_code
+from ..db import get_db
+from ..services.posters import posters_for_unit, subtree_units
+from ..services.units import unit_by_code
 
 group = AppGroup("qr", help="QR codes and counter posters.")
 

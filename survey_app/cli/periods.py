@@ -9,12 +9,12 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .cli_support import fail
-from .db import get_db
-from .domain.periods import Period
-from .models import PeriodSnapshot, Unit
-from .services import snapshots
-from .services.units import unit_by_code
+from ..db import get_db
+from ..domain.periods import Period
+from ..models import PeriodSnapshot, Unit
+from ..services import snapshots
+from ..services.units import unit_by_code
+from .support import fail
 
 group = AppGroup("periods", help="Close a period into a hashed snapshot, reopen, verify.")
 

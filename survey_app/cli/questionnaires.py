@@ -10,13 +10,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from .cli_support import fail as _fail
-from .db import get_db
-from .domain.questionnaire import parse_definition
-from .domain.vocab import CHANNELS
-from .models import Ballot, Questionnaire, QuestionnaireItem
-from .services import questionnaires as qs
-from .services.units import unit_by_code
+from ..db import get_db
+from ..domain.questionnaire import parse_definition
+from ..domain.vocab import CHANNELS
+from ..models import Ballot, Questionnaire, QuestionnaireItem
+from ..services import questionnaires as qs
+from ..services.units import unit_by_code
+from .support import fail as _fail
 
 group = AppGroup("questionnaires", help="Versioned questionnaires (survey forms).")
 

@@ -1,0 +1,43 @@
+"""Command line: ``flask --app survey_app <group> <command>``. Each command commits once.
+
+One module per command group; :func:`init_app` is the only place they are registered.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import (
+    check,
+    db,
+    demo,
+    index,
+    kiosk,
+    periods,
+    qr,
+    questionnaires,
+    tallies,
+    tokens,
+    units,
+    users,
+)
+
+
+def init_app(app: Flask) -> None:
+    """Add every command group to ``app.cli``."""
+    for command in (
+        db.group,
+        units.group,
+        kiosk.group,
+        users.group,
+        tokens.group,
+        tallies.group,
+        demo.demo,
+        questionnaires.group,
+        qr.group,
+        check.check,
+        periods.group,
+        index.index_group,  # with its scores and survey subgroups
+        index.dossiers_group,
+    ):
+        app.cli.add_command(command)
