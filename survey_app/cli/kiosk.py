@@ -14,9 +14,10 @@ from flask.cli import AppGroup
 
 from ..db import get_db
 from ..models import KioskDevice
-from ..services import accounts, units
+from ..services import accounts
 from ..services import kiosk as kiosk_service
 from ..services.audit import record_action
+from .support import counter_or_fail, unit_or_fail
 from .support import fail as _fail
 
 group = AppGroup("kiosk", help="Kiosk tablets.")
@@ -29,15 +30,8 @@ group = AppGroup("kiosk", help="Kiosk tablets.")
 def kiosk_register(unit_code: str, counter_code: str | None, label: str | None) -> None:
     """Register a kiosk device; prints its token as the last line (shown only once)."""
     with get_db(current_app).transaction() as session:
-        unit = units.unit_by_code(session, unit_code)
-        if unit is None:
-            _fail(f"no unit with code {unit_code!r}")
-        assert unit is not None
-        counter = None
-        if counter_code:
-            counter = units.counter_by_code(session, unit, counter_code)
-            if counter is None:
-                _fail(f"unit {unit_code} has no counter {counter_code!r}")
+        unit = unit_or_fail(session, unit_code)
+        counter = counter_or_fail(session, unit, counter_code)
         device, token = accounts.register_kiosk(session, unit, counter, label)
         record_action(session, None, "kiosk.register", "kiosk_device", device.id,
                       unit=unit_code, counter=counter_code)
@@ -61,15 +55,8 @@ def kiosk_pair(unit_code: str, counter_code: str | None, minutes: int,
     """
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     with get_db(current_app).transaction() as session:
-        unit = units.unit_by_code(session, unit_code)
-        if unit is None:
-            _fail(f"no unit with code {unit_code!r}")
-        assert unit is not None
-        counter = None
-        if counter_code:
-            counter = units.counter_by_code(session, unit, counter_code)
-            if counter is None:
-                _fail(f"unit {unit_code} has no counter {counter_code!r}")
+        unit = unit_or_fail(session, unit_code)
+        counter = counter_or_fail(session, unit, counter_code)
         row, code = kiosk_service.create_pairing_code(
             session, unit, counter, secret_key=current_app.config["SECRET_KEY"],
             now=datetime.now(timezone.utc), minutes=minutes, label=label)

@@ -13,8 +13,7 @@ from ..db import get_db
 from ..domain.periods import Period
 from ..models import PeriodSnapshot, Unit
 from ..services import snapshots
-from ..services.units import unit_by_code
-from .support import fail
+from .support import fail, unit_or_fail
 
 group = AppGroup("periods", help="Close a period into a hashed snapshot, reopen, verify.")
 
@@ -35,9 +34,7 @@ def close(unit_code: str, start: str, end: str, note: str | None) -> None:
     """Freeze the figures of a period for a unit and everything below it."""
     period = _period(start, end)
     with get_db(current_app).transaction() as session:
-        unit = unit_by_code(session, unit_code)
-        if unit is None:
-            fail(f"no unit with code {unit_code!r}")
+        unit = unit_or_fail(session, unit_code)
         try:
             snap = snapshots.close_period(session, unit, period, None, note)
         except snapshots.CloseError as exc:

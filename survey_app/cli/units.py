@@ -13,6 +13,7 @@ from ..models import Counter
 from ..services import units
 from ..services.units import RowErrors
 from .support import fail as _fail
+from .support import unit_or_fail
 
 group = AppGroup("units", help="The unit tree.")
 
@@ -39,10 +40,7 @@ def units_import(file: Path) -> None:
 def units_add_counter(unit_code: str, code: str, name: str) -> None:
     """Add a service counter (quầy) to a unit."""
     with get_db(current_app).transaction() as session:
-        unit = units.unit_by_code(session, unit_code)
-        if unit is None:
-            _fail(f"no unit with code {unit_code!r}")
-        assert unit is not None
+        unit = unit_or_fail(session, unit_code)
         if not units.CODE_PATTERN.fullmatch(code):
             _fail("counter code must be 1-40 letters, digits, '-' or '_'")
         if units.counter_by_code(session, unit, code) is not None:

@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from ..db import get_db
 from ..models import UserAccount
-from ..services import accounts, units
+from ..services import accounts
 from ..services.audit import record_action
 from .support import fail as _fail
+from .support import unit_or_fail
 
 group = AppGroup("users", help="Officers, clerks and admins.")
 
@@ -29,11 +30,7 @@ def users_create(username: str, role: str, unit_code: str | None, password_stdin
     """Create a user; the password comes from standard input."""
     password = sys.stdin.readline().rstrip("\r\n")
     with get_db(current_app).transaction() as session:
-        unit = None
-        if unit_code:
-            unit = units.unit_by_code(session, unit_code)
-            if unit is None:
-                _fail(f"no unit with code {unit_code!r}")
+        unit = unit_or_fail(session, unit_code) if unit_code else None
         try:
             user = accounts.create_user(session, username, role, password, unit)
         except accounts.AccountError as exc:
@@ -95,11 +92,7 @@ def _change_user(username: str, *, role: str | None = None, unit_code: str | Non
                  active: bool | None = None) -> None:
     with get_db(current_app).transaction() as session:
         user = _user(session, username)
-        unit = None
-        if unit_code:
-            unit = units.unit_by_code(session, unit_code)
-            if unit is None:
-                _fail(f"no unit with code {unit_code!r}")
+        unit = unit_or_fail(session, unit_code) if unit_code else None
         try:
             changes = accounts.update_user(session, user, role=role, unit=unit, active=active)
         except accounts.AccountError as exc:
