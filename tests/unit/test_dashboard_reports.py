@@ -182,3 +182,20 @@ def test_ballots_xlsx_streams_a_readable_workbook():
     ws = load_workbook(io.BytesIO(data)).active
     assert ws.max_row == 3001 and ws["A1"].value == "Mã phiếu" and ws.freeze_panes == "A2"
     assert ws["B2"].value == "HC"
+
+
+def test_xlsx_sheets_print_on_a4_one_page_wide_with_their_header():
+    book = load_workbook(io.BytesIO(dashboard_xlsx(make())))
+    for ws in book:
+        setup = ws.page_setup
+        assert str(setup.paperSize) == ws.PAPERSIZE_A4, ws.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        header = int(ws.print_title_rows.split(":")[0].lstrip("$"))
+        titles = [c.value for c in ws[header] if c.value]
+        assert len(titles) >= 2 and titles[0] in ("Kỳ", "Đơn vị / Nhóm", "Tháng", "Thứ", "Lý do")
+        assert setup.orientation == ("landscape" if ws.max_column > 6 else "portrait")
+        for cell in ws[header][1:]:
+            if cell.value:  # wide enough for the title on two lines
+                width = ws.column_dimensions[cell.column_letter].width
+                assert width * 2 >= len(cell.value), (ws.title, cell.value, width)
