@@ -80,9 +80,9 @@ def ranking_html(table: RankingTable) -> str:
         blocks.append({"label": f"{label}. Khối {block.name}", "rows": rows})
     return render_html(
         "ranking.html", table=table, fields=fields, blocks=blocks, width=11 + len(fields),
-        # A4 landscape is 277 mm between the margins: 152 mm for the fixed columns, at least
+        # A4 landscape is 277 mm between the margins: 157 mm for the fixed columns, at least
         # 30 mm for the notes, the rest shared by the fields
-        field_mm=min(40.0, max(12.0, round((277 - 152 - 30) / max(1, len(fields)), 1))),
+        field_mm=min(40.0, max(12.0, round((277 - 157 - 30) / max(1, len(fields)), 1))),
         previous=f"Điểm năm {table.previous_year}" if table.previous_year else "Năm trước",
         bands="; ".join(f"{label} từ {_short(lower)} điểm" for label, lower in table.bands))
 
