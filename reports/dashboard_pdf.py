@@ -1,177 +1,211 @@
-"""The dashboard as an A4 meeting report (PDF): headline and comparisons, the three charts, then
-the tables, paginated, each page numbered "Trang k/N". matplotlib draws everything, with DejaVu
-Sans embedded as TrueType so the diacritics print."""
+"""The dashboard as an A4 meeting report (PDF), laid out from an HTML/CSS print template.
+
+Page 1 is a summary an official can read aloud: the rate with its 95 % interval and n, the
+change against the previous period and the same period last year in words, the three shares,
+the most given reasons for "Chưa hài lòng" and the units below the minimum n. Then the tables
+(child units, channels, counters, fields, groups, months) with their charts beside or below
+them, drawn by the dashboard's own matplotlib code (:mod:`reports.charts`) and embedded as SVG.
+WeasyPrint paginates (template ``survey_app/templates/print/meeting_report.html``); table headers
+repeat on every page and pages are numbered "Trang k / N". Pure: a Dashboard in, bytes out.
+"""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
-from decimal import Decimal
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
 
-import matplotlib
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
-
-from survey_app.domain.dashboard import Dashboard
+from survey_app.domain import rounding
+from survey_app.domain.dashboard import BREAKDOWNS, Comparison, Dashboard, Line
 
 from . import charts
-from .dashboard_tables import Table, tables
+from .dashboard_tables import figure_row, month_label, own_line
+from .print_html import NBSP, html_to_pdf, num, pct, render_html, svg_chart
 
-A4 = (8.27, 11.69)
-ROWS_PER_PAGE = 34
-#: Columns of a figures table printed in the PDF (indices into a figures row) and their widths.
-PDF_COLUMNS = ((0, "Đơn vị / Nhóm", 0.30), (1, "n", 0.07), (5, "Rất HL %", 0.075),
-               (6, "HL %", 0.065), (7, "Chưa HL %", 0.08), (8, "Tỷ lệ HL %", 0.085),
-               (9, "KTC 95%", 0.12), (11, "Đủ phiếu", 0.085))
-SHORT = {"Chưa đủ số phiếu": "Chưa đủ", "Chưa có phiếu": "Không có"}
-Page = Callable[[Figure], None]
+#: At most this many reasons are named on the summary page.
+TOP_REASONS = 5
+EMPTY = {"channel": "Chưa có phiếu theo kênh đánh giá.", "counter": "Chưa có phiếu ghi nhận quầy.",
+         "field": "Chưa có phiếu ghi nhận lĩnh vực thủ tục.",
+         "group": "Chưa có phiếu ghi nhận nhóm người đánh giá."}
+
+
+@dataclass(frozen=True, slots=True)
+class PrintRow:
+    label: str
+    n: str
+    very: str
+    sat: str
+    not_: str
+    rate: str
+    ci: str
+    enough: bool
+    enough_text: str
+    bold: bool = False
+
+    @property
+    def not_sat(self) -> str:
+        return self.not_
 
 
 def dashboard_pdf(d: Dashboard) -> bytes:
-    pages: list[Page] = [lambda fig: _summary(fig, d), lambda fig: _charts(fig, d)]
-    for table in tables(d):
-        if table.sheet == "Tổng hợp" or not table.rows:
-            continue
-        for start in range(0, len(table.rows), ROWS_PER_PAGE):
-            pages.append(lambda fig, t=table, s=start: _table_page(fig, d, t, s))
-    out = io.BytesIO()
-    with matplotlib.rc_context(charts.STYLE), PdfPages(out, metadata={
-            "Title": f"Báo cáo mức độ hài lòng — {d.unit_name} — {d.period_label}",
-            "Creator": "survey-app", "CreationDate": None}) as pdf:
-        for number, draw in enumerate(pages, start=1):
-            fig = Figure(figsize=A4)
-            draw(fig)
-            fig.text(0.5, 0.02, f"Trang {number}/{len(pages)}", ha="center", fontsize=8,
-                     color="#4a5563")
-            fig.text(0.07, 0.02, f"{d.unit_name} · {d.period_label}", fontsize=8,
-                     color="#4a5563")
-            pdf.savefig(fig)
-    return out.getvalue()
+    return html_to_pdf(dashboard_html(d))
 
 
-def _pct(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:.1f}".replace(".", ",")
-
-
-def _int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def _summary(fig: Figure, d: Dashboard) -> None:
+def dashboard_html(d: Dashboard) -> str:
+    """The meeting report as HTML (what :func:`dashboard_pdf` lays out)."""
     o = d.overall
-    fig.text(0.5, 0.95, "BÁO CÁO MỨC ĐỘ HÀI LÒNG", ha="center", fontsize=16, fontweight="bold")
-    fig.text(0.5, 0.925, "của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính",
-             ha="center", fontsize=10)
-    fig.text(0.5, 0.895, d.unit_name, ha="center", fontsize=14, fontweight="bold",
-             color="#0b5394")
-    fig.text(0.5, 0.872, f"{d.period_label} ({d.period.start:%d/%m/%Y} – "
-             f"{d.period.end:%d/%m/%Y})", ha="center", fontsize=11)
-    y = 0.82
-    if o.n == 0:
-        fig.text(0.07, y, "Chưa có phiếu đánh giá hợp lệ trong kỳ.", fontsize=12)
-    else:
-        ci = o.interval_pct()
-        fig.text(0.07, y, f"Tỷ lệ hài lòng: {_pct(o.rate_pct())}%", fontsize=20,
-                 fontweight="bold", color="#0b5394")
-        fig.text(0.07, y - 0.03, f"Khoảng tin cậy 95%: {_pct(ci[0])}% – {_pct(ci[1])}% · "
-                 f"Số phiếu hợp lệ n = {_int(o.n)}", fontsize=11)
-        parts = [f"Rất hài lòng {_pct(o.pct('very_satisfied'))}% "
-                 f"({_int(o.tally.very_satisfied)})",
-                 f"Hài lòng {_pct(o.pct('satisfied'))}% ({_int(o.tally.satisfied)})",
-                 f"Chưa hài lòng {_pct(o.pct('not_satisfied'))}% "
-                 f"({_int(o.tally.not_satisfied)})"]
-        fig.text(0.07, y - 0.055, " · ".join(parts), fontsize=10)
-        if not o.sufficient(d.min_n):
-            fig.text(0.07, y - 0.08, f"Chưa đủ số phiếu (n < {d.min_n}): chỉ để tham khảo, "
-                     "không dùng để xếp hạng.", fontsize=10, color="#9a6700", fontweight="bold")
-    y = 0.71
-    fig.text(0.07, y, "So sánh", fontsize=12, fontweight="bold")
-    for c in d.comparisons:
-        y -= 0.025
-        change = c.change_pts()
-        fig.text(0.07, y, f"{c.line.label}: tỷ lệ {_pct(c.line.rate_pct())}%, n = "
-                 f"{_int(c.line.n)}; chênh lệch "
-                 f"{'—' if change is None else f'{change:+.1f}'.replace('.', ',')} điểm %",
-                 fontsize=10)
-    if d.flagged:
-        y -= 0.03
-        fig.text(0.07, y, f"{_int(d.flagged)} phiếu bị gắn cờ đang chờ xem xét (không tính).",
-                 fontsize=10)
-    source = (f"Số liệu của kỳ đã khóa, mã băm SHA-256 {d.snapshot.content_hash[:32]}…"
-              if d.snapshot else "Số liệu hiện tại (kỳ chưa khóa).")
-    y -= 0.03
-    fig.text(0.07, y, source, fontsize=8, color="#4a5563")
-    fig.text(0.07, y - 0.018, f"Tỷ lệ = (Rất hài lòng + Hài lòng) / số phiếu hợp lệ; làm tròn "
-             f"nửa lên một chữ số thập phân ({d.rule}); cấp trên cộng từ số phiếu.", fontsize=8,
-             color="#4a5563")
-    ax = fig.add_axes((0.42, 0.12, 0.5, 0.42))
-    charts.draw_shares(ax, d, label_limit=30)
+    ci = o.interval_pct()
+    context: dict[str, Any] = {
+        "unit_name": d.unit_name, "period_label": d.period_label,
+        "period_dates": f"{d.period.start:%d/%m/%Y} – {d.period.end:%d/%m/%Y}",
+        "footer": f"{d.unit_name} · {d.period_label}",
+        "n": o.n, "n_text": num(o.n), "rate": pct(o.rate_pct()),
+        "low": pct(ci[0]) if ci else "—", "high": pct(ci[1]) if ci else "—",
+        "sufficient": o.sufficient(d.min_n), "min_n": d.min_n,
+        "comparisons": [comparison_sentence(d, c) for c in d.comparisons],
+        "shares": [(name, pct(o.pct(code)), num(o.tally.count(code)))
+                   for code, name in (("very_satisfied", "Rất hài lòng"),
+                                      ("satisfied", "Hài lòng"),
+                                      ("not_satisfied", "Chưa hài lòng"))],
+        "reasons": _reasons(d), "no_reasons": _no_reasons(d),
+        "has_children": bool(d.children), "short_units": _short_units(d),
+        "flagged": num(d.flagged) if d.flagged else "",
+        "source": (f"Số liệu của kỳ đã khóa, mã băm SHA-256 {d.snapshot.content_hash[:32]}…"
+                   if d.snapshot else "Số liệu hiện tại (kỳ chưa khóa)."),
+        "rule": d.rule, "tables": _tables(d),
+        "hours_chart": _hours_chart(d) if d.hours and sum(d.hours.values()) else None,
+    }
+    return render_html("meeting_report.html", **context)
 
 
-def _charts(fig: Figure, d: Dashboard) -> None:
-    charts.draw_trend(fig.add_axes((0.1, 0.56, 0.78, 0.36)), d)
-    charts.draw_hours(fig.add_axes((0.14, 0.1, 0.72, 0.36)), d, fig)
+# --- page 1 in words --------------------------------------------------------------------------
+
+def _kind(d: Dashboard) -> str:
+    """What the period is called in a sentence: quý, tháng, năm or kỳ."""
+    label = d.period_label.lower()
+    for kind in ("quý", "tháng", "năm"):
+        if label.startswith(kind):
+            return kind
+    return "kỳ"
 
 
-def _table_page(fig: Figure, d: Dashboard, table: Table, start: int) -> None:
-    rows = table.rows[start:start + ROWS_PER_PAGE]
-    title = table.title + (" (tiếp)" if start else "")
-    fig.text(0.06, 0.95, title, fontsize=13, fontweight="bold")
-    figures = table.headers[1:2] == ("Số phiếu (n)",)
-    if figures:
-        columns = [(label, width) for _i, label, width in PDF_COLUMNS]
-        cells = [[_figure_cell(row, i) for i, _label, _w in PDF_COLUMNS] for row in rows]
-    else:
-        width = 0.88 / len(table.headers)
-        first = min(0.34, 0.88 - width * (len(table.headers) - 1)) if len(table.headers) > 3 \
-            else 0.5
-        rest = (0.88 - first) / max(1, len(table.headers) - 1)
-        columns = [(h, first if i == 0 else rest) for i, h in enumerate(table.headers)]
-        cells = [[_plain(v) for v in row] for row in rows]
-    y = 0.91
-    size = 7 if len(columns) > 12 else 8
-    x = 0.06
-    for label, width in columns:
-        fig.text(x if label == columns[0][0] else x + width - 0.005, y, label, fontsize=size,
-                 fontweight="bold", ha="left" if label == columns[0][0] else "right")
-        x += width
-    fig.add_artist(matplotlib.lines.Line2D([0.06, 0.94], [y - 0.008, y - 0.008],
-                                           color="#1b1f24", linewidth=0.8))
-    for index, row in enumerate(cells):
-        y -= 0.024
-        x = 0.06
-        bold = (start + index) in table.bold_rows
-        for col, ((_label, width), text) in enumerate(zip(columns, row, strict=True)):
-            if col == 0:
-                fig.text(x, y, _clip(text, 40), fontsize=size,
-                         fontweight="bold" if bold else "normal")
-            else:
-                fig.text(x + width - 0.005, y, text, fontsize=size, ha="right",
-                         fontweight="bold" if bold else "normal")
-            x += width
+def comparison_sentence(d: Dashboard, c: Comparison) -> str:
+    """ "Tăng 2,3 điểm phần trăm so với quý trước (Quý II/2026: 82,1 %, n = 50)." and the like;
+    without a figure on either side, a sentence that says so."""
+    against = (f"{_kind(d)} trước" if c.label == "Kỳ trước" else c.label[0].lower() + c.label[1:])
+    other = c.line.label
+    if other.startswith(c.label + " (") and other.endswith(")"):
+        other = other[len(c.label) + 2:-1]
+    if d.overall.n == 0:
+        return (f"Kỳ này chưa có phiếu hợp lệ nên chưa so sánh được với {against} "
+                f"({other}: {_rate_words(c.line)}).")
+    if c.line.n == 0:
+        return f"Chưa so sánh được với {against}: {other} chưa có phiếu hợp lệ."
+    change = c.change_pts()
+    assert change is not None
+    then = f"({other}: {_rate_words(c.line)})"
+    if change == 0:
+        return f"Không thay đổi so với {against} {then}."
+    verb = "Tăng" if change > 0 else "Giảm"
+    return f"{verb} {pct(abs(change))} điểm phần trăm so với {against} {then}."
 
 
-def _figure_cell(row: tuple, index: int) -> str:
-    if index == 9:
-        low, high = row[9], row[10]
-        return "—" if low is None else f"{_pct(low)}–{_pct(high)}"
-    value = row[index]
-    if index == 1:
-        return _int(value)
-    if isinstance(value, Decimal) or (value is None and 5 <= index <= 10):
-        return _pct(value)
-    return SHORT.get(str(value), str(value))
+def _rate_words(line: Line) -> str:
+    if line.n == 0:
+        return "chưa có phiếu"
+    return f"{pct(line.rate_pct())}{NBSP}%, n{NBSP}={NBSP}{num(line.n)}"
 
 
-def _plain(value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, Decimal):
-        return _pct(value)
-    if isinstance(value, int):
-        return _int(value)
-    return str(value)
+def _reasons(d: Dashboard) -> list[tuple[str, str, str]]:
+    not_satisfied = d.overall.tally.not_satisfied
+    given = sorted((r for r in d.reasons if r[2] > 0), key=lambda r: -r[2])[:TOP_REASONS]
+    # the same half-up share as the reasons table of the XLSX and CSV exports
+    return [(name, num(times), pct(rounding.percent(Fraction(times, not_satisfied)))
+             if not_satisfied else "—") for _code, name, times in given]
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+def _no_reasons(d: Dashboard) -> str:
+    if d.overall.tally.not_satisfied == 0:
+        return "Không có phiếu “Chưa hài lòng” trong kỳ."
+    return "Các phiếu “Chưa hài lòng” không ghi lý do."
+
+
+def _short_units(d: Dashboard) -> list[str]:
+    return [f"{c.label} (n{NBSP}={NBSP}{num(c.n)})" if c.n else f"{c.label} (chưa có phiếu)"
+            for c in d.children if not c.sufficient(d.min_n)]
+
+
+# --- the tables --------------------------------------------------------------------------------
+
+def _print_row(row: tuple, *, bold: bool = False) -> PrintRow:
+    label, n, _c1, _c2, _c3, p1, p2, p3, rate, low, high, enough = row
+    ok = enough == "Có"
+    return PrintRow(str(label), num(n), pct(p1), pct(p2), pct(p3), pct(rate),
+                    "—" if low is None else f"{pct(low)}–{pct(high)}", ok,
+                    "Có" if ok else ("Chưa đủ" if n else "Không"), bold)
+
+
+@dataclass
+class PrintTable:
+    title: str
+    first: str
+    rows: list[PrintRow]
+    empty: str = ""
+    chart: str | None = None
+    chart_w: float = 0
+    chart_h: float = 0
+    beside: bool = False
+    compact: bool = False
+
+
+def _tables(d: Dashboard) -> list[PrintTable]:
+    out = []
+    if d.children:
+        rows = [_print_row(figure_row(c.label, c, d.min_n)) for c in d.children]
+        own = own_line(d)
+        if own is not None and own.n:
+            rows.append(_print_row(figure_row(own.label, own, d.min_n)))
+        rows.append(_print_row(figure_row("Tổng cộng", d.overall, d.min_n), bold=True))
+        bars = 1 + min(len(d.children), charts.MAX_BARS)
+        height = min(120.0, 30 + 6.5 * bars)
+        out.append(PrintTable("Các đơn vị trực thuộc", "Đơn vị", rows,
+                              chart=_shares_chart(d, height), chart_w=182, chart_h=height))
+    for dim, title in BREAKDOWNS:
+        lines = d.breakdowns.get(dim, ())
+        if dim == "group" and not lines:
+            continue
+        out.append(PrintTable(title, "Nhóm", [_print_row(figure_row(ln.label, ln, d.min_n))
+                                              for ln in lines], empty=EMPTY[dim]))
+    months = [_print_row(figure_row(month_label(m), Line("", month_label(m), t), d.min_n))
+              for m, t in d.trend]
+    if any(t.total for _m, t in d.trend):
+        out.append(PrintTable("Tỷ lệ hài lòng theo tháng", "Tháng", months,
+                              chart=_trend_chart(d), chart_w=92, chart_h=62, beside=True,
+                              compact=True))
+    return out
+
+
+def _trend_chart(d: Dashboard) -> str:
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot()
+        charts.draw_trend(ax, d)
+        ax.set_title("Tỷ lệ hài lòng theo tháng", loc="left", fontweight="bold")
+
+    return svg_chart(draw, 92, 62)
+
+
+def _hours_chart(d: Dashboard) -> str:
+    return svg_chart(lambda fig: charts.draw_hours(fig.add_subplot(), d, fig), 182, 62)
+
+
+def _shares_chart(d: Dashboard, height: float) -> str:
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot()
+        charts.draw_shares(ax, d, label_limit=40)
+        # the section heading names the chart; the legend goes above it, clear of the axis
+        # label on a short chart
+        ax.set_title("", loc="left")
+        ax.legend(ncols=3, loc="lower right", bbox_to_anchor=(1, 1), frameon=False)
+        ax.set_xlabel("Tỷ lệ (%)")
+
+    return svg_chart(draw, 182, height)

@@ -1,10 +1,17 @@
 """The dashboard as an Excel workbook for the Phòng Nội vụ: a sheet per table, Vietnamese headers,
 frozen header row, counts as ``#,##0`` and percentages as numbers with one decimal (``0.0``).
-Text cells go through :mod:`reports.cells`, so a label such as ``=1+1`` stays text."""
+Text cells go through :mod:`reports.cells`, so a label such as ``=1+1`` stays text.
+
+Every sheet prints well: A4, one page wide (as many pages down as it takes), landscape when the
+table is wide, the first table's header row repeated on each printed page, columns wide enough
+for their titles (wrapped on at most two lines). The bytes are deterministic: fixed workbook
+dates and fixed dates on the zip entries."""
 
 from __future__ import annotations
 
 import io
+import math
+import zipfile
 from datetime import datetime
 from decimal import Decimal
 
@@ -22,6 +29,8 @@ from .dashboard_tables import PERCENT_COLUMNS, Table, tables
 FIXED_TIME = datetime(2000, 1, 1)
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 BOLD = Font(bold=True)
+#: A sheet whose widest table has more columns than this prints landscape.
+PORTRAIT_MAX_COLUMNS = 6
 
 
 def dashboard_xlsx(d: Dashboard) -> bytes:
@@ -34,10 +43,38 @@ def dashboard_xlsx(d: Dashboard) -> bytes:
             ws = sheets[table.sheet] = wb.create_sheet(table.sheet[:31])
             _preamble(ws, d)
         _write(ws, table, figures=table.headers[1:2] == ("Số phiếu (n)",))
+    for ws in sheets.values():
+        _print_setup(ws)
     wb.properties.creator = "survey-app"
     wb.properties.created = wb.properties.modified = FIXED_TIME
     out = io.BytesIO()
     wb.save(out)
+    return fixed_zip_dates(out.getvalue())
+
+
+def _print_setup(ws: Worksheet) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ("landscape" if ws.max_column > PORTRAIT_MAX_COLUMNS
+                                 else "portrait")
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.oddFooter.center.text = "&P / &N"
+
+
+def fixed_zip_dates(data: bytes) -> bytes:
+    """The workbook with every zip entry dated :data:`FIXED_TIME` (openpyxl stamps the current
+    time, so two exports in different seconds differed)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, src.read(info.filename))
     return out.getvalue()
 
 
@@ -63,7 +100,8 @@ def _write(ws: Worksheet, table: Table, *, figures: bool) -> None:
         cell = ws.cell(header_row, col)
         cell.font, cell.fill = BOLD, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    if ws.freeze_panes is None:  # the first table's header stays in view
+    if ws.freeze_panes is None:  # the first table's header stays in view, and on paper
+        ws.print_title_rows = f"{header_row}:{header_row}"
         # a coordinate, not ws.cell(): touching a cell would push the rows below it down
         ws.freeze_panes = f"{'B' if figures else 'A'}{header_row + 1}"
         ws.auto_filter.ref = (f"A{header_row}:{get_column_letter(len(table.headers))}"
@@ -80,7 +118,13 @@ def _write(ws: Worksheet, table: Table, *, figures: bool) -> None:
             if index in table.bold_rows:
                 cell.font = BOLD
     ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 42)
-    for col in range(2, len(table.headers) + 1):
+    for col, title in enumerate(table.headers[1:], start=2):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0,
-                                                 14 if figures else 8)
+                                                 title_width(title), 14 if figures else 8)
+
+
+def title_width(title: str) -> float:
+    """A column width (characters) that shows ``title`` on at most two wrapped lines."""
+    longest_word = max((len(w) for w in title.split()), default=0)
+    return max(longest_word, math.ceil(len(title) / 2) + 2) + 2

@@ -1,14 +1,14 @@
 """The index ranking as a printed table (PDF, A4 landscape) and as a bar chart (PNG/PDF/SVG).
 
-Rendered with matplotlib; DejaVu Sans carries the Vietnamese diacritics and is embedded as
-TrueType (``pdf.fonttype`` 42) so the text can be searched and copied. Pure: a
-:class:`~reports.ranking.RankingTable` in, bytes out.
+The table is laid out from the HTML/CSS template ``survey_app/templates/print/ranking.html`` by
+WeasyPrint (:mod:`reports.print_html`): header repeated on each page, pages numbered; the chart
+is drawn with matplotlib. DejaVu Sans carries the Vietnamese diacritics and is embedded, so the
+text can be searched and copied. Pure: a :class:`~reports.ranking.RankingTable` in, bytes out.
 """
 
 from __future__ import annotations
 
 import io
-import textwrap
 from decimal import Decimal
 
 import matplotlib
@@ -16,11 +16,11 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib import pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch, Rectangle  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
-from .ranking import ROMAN, RankingTable, Row, band_index, rank_text  # noqa: E402
+from .print_html import html_to_pdf, num, render_html  # noqa: E402
+from .ranking import ROMAN, RankingTable, band_index, rank_text  # noqa: E402
 
 FONT = "DejaVu Sans"
 #: Band colours, best first: dark green, green, amber, orange, red (then greys).
@@ -57,162 +57,41 @@ def _signed(value: Decimal | None) -> str:
 # The printed table
 
 
-class _Sheet:
-    """Pages of a table drawn top to bottom; coordinates in millimetres from the top-left."""
+def _tint(colour: str, keep: float = 0.35) -> str:
+    """A band colour mixed with white, so black text stays readable on it."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 - (255 - c) * keep):02x}" for c in rgb)
 
-    MARGIN = 10.0
 
-    def __init__(self, table: RankingTable, pdf: PdfPages) -> None:
-        self.table, self.pdf = table, pdf
-        self.width, self.height = PAGE_MM
-        fields = table.fields
-        previous = f"Điểm năm {table.previous_year}" if table.previous_year else "Năm trước"
-        # (heading, sub-heading, width in mm, alignment)
-        self.columns: list[tuple[str, str, float, str]] = [
-            ("STT", "", 9, "center"), ("Đơn vị", "", 40, "left")]
-        fixed = 9 + 40 + 15 + 17 + 16 + 20 + 15 + 12 + 16 + 15
-        note_width = 38.0
-        room = self.width - 2 * self.MARGIN - fixed - note_width
-        each = max(14.0, room / max(1, len(fields)))
-        self.columns += [(table.columns[i].name, f"(tối đa {_short(table.columns[i].max_points)})",
-                          each, "right") for i in fields]
-        self.columns += [("Điểm thưởng/ trừ", "", 15, "right"),
-                         ("Tổng điểm", f"(tối đa {_short(table.max_total)})", 17, "right"),
-                         ("Xếp hạng", "", 16, "center"), ("Xếp loại", "", 20, "center"),
-                         ("Tỷ lệ hài lòng (%)", "", 15, "right"), ("n", "", 12, "right"),
-                         (previous, "", 16, "right"), ("Tăng/ giảm", "", 15, "right"),
-                         ("Ghi chú", "", note_width, "left")]
-        self.page = 0
-        self.fig: plt.Figure | None = None
-        self.y = 0.0
-
-    def _new_page(self) -> None:
-        if self.fig is not None:
-            self._finish_page()
-        self.page += 1
-        self.fig = plt.figure(figsize=(self.width / 25.4, self.height / 25.4))
-        self.ax = self.fig.add_axes((0, 0, 1, 1))
-        self.ax.set_xlim(0, self.width)
-        self.ax.set_ylim(self.height, 0)
-        self.ax.set_axis_off()
-        self.y = self.MARGIN
-        if self.page == 1:
-            for line in textwrap.wrap(self.table.title.upper(), 90):
-                self._text(self.width / 2, line, 12, bold=True, align="center")
-                self.y += 6
-            self._text(self.width / 2, self.table.subtitle, 8, align="center", italic=True)
-            self.y += 7
-        self._header()
-
-    def _text(self, x: float, text: str, size: float, *, bold: bool = False,
-              align: str = "left", italic: bool = False, color: str = "#000000") -> None:
-        assert self.fig is not None
-        self.ax.text(x, self.y, text, fontsize=size, ha=align, va="top", family=FONT,
-                     fontweight="bold" if bold else "normal",
-                     fontstyle="italic" if italic else "normal", color=color)
-
-    def _header(self) -> None:
-        lines = [[(t, False) for t in textwrap.wrap(h, max(4, int(w / 1.75)))]
-                 + [(t, True) for t in (textwrap.wrap(s, max(4, int(w / 1.6))) if s else [])]
-                 for h, s, w, _ in self.columns]
-        height = 3.2 * max(len(x) for x in lines) + 3
-        x = self.MARGIN
-        for (_, _, w, _), text_lines in zip(self.columns, lines, strict=True):
-            self.ax.add_patch(Rectangle((x, self.y), w, height, facecolor="#ddebf7",
-                                        edgecolor="#000000", linewidth=0.6))
-            top = self.y + (height - 3.2 * len(text_lines)) / 2
-            for k, (line, sub) in enumerate(text_lines):
-                self.ax.text(x + w / 2, top + 3.2 * k + 0.3, line, fontsize=6.6, ha="center",
-                             va="top", family=FONT, fontweight="normal" if sub else "bold")
-            x += w
-        self.y += height
-
-    def _room(self, needed: float) -> None:
-        if self.fig is None or self.y + needed > self.height - self.MARGIN - 6:
-            self._new_page()
-
-    def block(self, number: int, name: str) -> None:
-        self._room(6 + 6)
-        total = sum(w for _, _, w, _ in self.columns)
-        self.ax.add_patch(Rectangle((self.MARGIN, self.y), total, 6, facecolor="#f3f3f3",
-                                    edgecolor="#000000", linewidth=0.6))
-        label = ROMAN[number] if number < len(ROMAN) else str(number + 1)
-        self.ax.text(self.MARGIN + 2, self.y + 1.3, f"{label}. Khối {name}", fontsize=8,
-                     va="top", family=FONT, fontweight="bold")
-        self.y += 6
-
-    def row(self, stt: int, r: Row) -> None:
-        table = self.table
-        cells = [str(stt), r.name]
-        cells += [_fmt(r.components[i]) for i in table.fields]
-        rank = rank_text(r)
-        cells += [_fmt(r.bonus) if r.bonus else "", _fmt(r.total),
-                  str(rank), r.band or "—", _fmt(r.satisfaction_rate, 1),
-                  "—" if r.n is None else str(r.n), _fmt(r.previous_total), _signed(r.delta),
-                  r.note]
-        wrapped = [textwrap.wrap(c, max(6, int(w / 1.55))) or [""]
-                   for c, (_, _, w, _) in zip(cells, self.columns, strict=True)]
-        height = max(5.5, 3.1 * max(len(x) for x in wrapped) + 2.2)
-        self._room(height)
-        x = self.MARGIN
-        for k, (lines, (_, _, w, align)) in enumerate(zip(wrapped, self.columns, strict=True)):
-            fill = "#ffffff"
-            if k == len(self.columns) - 6 and r.band:  # the band cell carries its colour
-                fill = band_colour(table, r.band)
-            self.ax.add_patch(Rectangle((x, self.y), w, height, facecolor=fill,
-                                        edgecolor="#000000", linewidth=0.4,
-                                        alpha=0.35 if fill != "#ffffff" else 1))
-            tx = {"left": x + 1.2, "right": x + w - 1.2, "center": x + w / 2}[align]
-            for j, line in enumerate(lines):
-                bold = k == len(self.columns) - 8  # the total
-                self.ax.text(tx, self.y + 1.1 + 3.1 * j, line,
-                             fontsize=6.2 if k == len(self.columns) - 1 else 7.2, ha=align,
-                             va="top", family=FONT, fontweight="bold" if bold else "normal")
-            x += w
-        self.y += height
-
-    def footnote(self) -> None:
-        bands = "; ".join(f"{label} từ {_short(lower)} điểm" for label, lower in self.table.bands)
-        text = (f"Xếp loại: {bands}. Bằng điểm thì cùng hạng (1, 2, 2, 4). “Không xếp hạng”: "
-                "đơn vị được đánh giá nhưng không xếp hạng. Ghi chú nêu tiêu chí chưa đủ số "
-                "phiếu hoặc chưa có số liệu.")
-        lines = textwrap.wrap(text, 190)
-        self._room(4 * len(lines) + 3)
-        self.y += 3
-        for line in lines:
-            self._text(self.MARGIN, line, 7, italic=True)
-            self.y += 3.6
-
-    def _finish_page(self) -> None:
-        assert self.fig is not None
-        self.ax.text(self.width / 2, self.height - self.MARGIN / 2,
-                     f"{self.table.code} {self.table.year} · trang {self.page}", fontsize=7,
-                     ha="center", va="bottom", family=FONT, color="#555555")
-        self.pdf.savefig(self.fig)
-        plt.close(self.fig)
-        self.fig = None
-
-    def close(self) -> None:
-        if self.fig is None:
-            self._new_page()
-        self._finish_page()
+def ranking_html(table: RankingTable) -> str:
+    fields = [(table.columns[i].name, table.columns[i].max_points) for i in table.fields]
+    blocks = []
+    for b, block in enumerate(table.blocks):
+        rows = [{
+            "stt": stt, "name": r.name,
+            "fields": [_fmt(r.components[i]) for i in table.fields],
+            "bonus": _fmt(r.bonus), "total": _fmt(r.total), "rank": str(rank_text(r)),
+            "band": r.band or "—",
+            "band_fill": _tint(band_colour(table, r.band)) if r.band else "#ffffff",
+            "rate": _fmt(r.satisfaction_rate, 1), "n": "—" if r.n is None else num(r.n),
+            "previous": _fmt(r.previous_total), "delta": _signed(r.delta), "note": r.note,
+        } for stt, r in enumerate(block.rows, start=1)]
+        label = ROMAN[b] if b < len(ROMAN) else str(b + 1)
+        blocks.append({"label": f"{label}. Khối {block.name}", "rows": rows})
+    return render_html(
+        "ranking.html", table=table, fields=fields, blocks=blocks, width=11 + len(fields),
+        # A4 landscape is 277 mm between the margins: 157 mm for the fixed columns, at least
+        # 30 mm for the notes, the rest shared by the fields
+        field_mm=min(40.0, max(12.0, round((277 - 157 - 30) / max(1, len(fields)), 1))),
+        previous=f"Điểm năm {table.previous_year}" if table.previous_year else "Năm trước",
+        bands="; ".join(f"{label} từ {_short(lower)} điểm" for label, lower in table.bands))
 
 
 def ranking_pdf(table: RankingTable) -> bytes:
     """The ranking in the layout of a published table: per block, STT, unit, fields, total,
-    rank, band, satisfaction rate, n, last year and the change; A4 landscape, paged."""
-    buffer = io.BytesIO()
-    with plt.rc_context({"pdf.fonttype": 42}), PdfPages(buffer, metadata={
-            "Title": table.title, "Creator": "survey-app"}) as pdf:
-        sheet = _Sheet(table, pdf)
-        sheet._new_page()
-        for b, block in enumerate(table.blocks):
-            sheet.block(b, block.name)
-            for stt, r in enumerate(block.rows, start=1):
-                sheet.row(stt, r)
-        sheet.footnote()
-        sheet.close()
-    return buffer.getvalue()
+    rank, band, satisfaction rate, n, last year and the change; A4 landscape, the header
+    repeated on every page, pages numbered."""
+    return html_to_pdf(ranking_html(table))
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from survey_app import create_app
 from survey_app.db import get_db
 from survey_app.models import AuditEvent, IndexBonus, IndexHandScore, IndexScheme
+from tests import pdfcheck
 from tests.factories import login
 from tests.index_world import EXAMPLES, PASSWORD, build_index_world, cast_demo_votes
 from tests.settings import PG_URL, SECRET
@@ -178,6 +179,8 @@ def test_exports_carry_the_same_numbers(runner, tmp_path: Path):
     assert runner.invoke(args=["index", "score", "DEMO-QH", "--year", "2024", "--format", "pdf",
                                "--out", str(pdf)]).exit_code == 0
     assert pdf.read_bytes().startswith(b"%PDF")
+    assert pdfcheck.overlaps(pdf.read_bytes()) == []
+    pdfcheck.save_pngs(pdf.read_bytes(), "db-ranking")
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                               text=True, check=True).stdout

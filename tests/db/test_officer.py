@@ -478,3 +478,53 @@ def test_edge_days_grouped_in_sql_equal_the_python_recount(client, world, votes,
     assert grouped == python and sum(v for k, v in grouped.items() if k[2] == "hour") > 0
     assert grouped[(world.units["DN"].id, date(2026, 7, 1), "hour", "6-00", "valid",
                     "not_satisfied")] == 1  # 18 July 2026 is a Saturday
+
+
+def test_meeting_report_pdf_prints_the_api_figures(client, world, votes):
+    """The meeting report read back with pdfplumber: at most 4 A4 pages, page 1 with the API's
+    rate, interval and n and the comparisons in words, the tables with each child's figures,
+    and no two words overlapping on any page."""
+    from tests import pdfcheck
+
+    login(client, "admin")
+    r = client.get("/officer/dashboard/export.pdf?" + Q3.format(unit="DN"))
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    pages = [p.replace("\xa0", " ") for p in pdfcheck.pages_text(r.data)]
+    assert 1 < len(pages) <= 4
+    assert pdfcheck.overlaps(r.data) == []
+    pdfcheck.save_pngs(r.data, "db-meeting-report")
+
+    def vi(value):
+        return f"{value:.1f}".replace(".", ",")
+
+    api = api_figures(client, world, "DN", "2026-07-01", "2026-09-30")
+    first = " ".join(pages[0].split())
+    assert f"Tỷ lệ hài lòng: {vi(api['satisfaction_rate'])} %" in first
+    low, high = api["interval95"]["low"], api["interval95"]["high"]
+    assert f"từ {vi(low)} % đến {vi(high)} %" in first and f"n = {api['n']}" in first
+    for share, level in (("Rất hài lòng", "very_satisfied"), ("Hài lòng", "satisfied"),
+                         ("Chưa hài lòng", "not_satisfied")):
+        assert f"{share} {vi(api['shares'][level])} % ({api['counts'][level]} phiếu)" in first
+    # comparisons in words, with the other period's API figures
+    before = api_figures(client, world, "DN", "2026-04-01", "2026-06-30")
+    year_ago = api_figures(client, world, "DN", "2025-07-01", "2025-09-30")
+    assert (f"so với quý trước (Quý II/2026: {vi(before['satisfaction_rate'])} %, "
+            f"n = {before['n']})") in first
+    assert (f"so với cùng kỳ năm trước (Quý III/2025: {vi(year_ago['satisfaction_rate'])} %, "
+            f"n = {year_ago['n']})") in first
+    assert "—%" not in first and "điểm phần trăm" in first
+    assert "Thời gian chờ đợi" in first and "Phí, lệ phí" in first
+    assert "Quận Liên Chiểu (n = 12)" in first  # below the minimum n, named
+    # the child units table: each child's API figures on its row
+    rest = "\n".join(pages[1:])
+    for code, name in (("HC", "Quận Hải Châu"), ("LC", "Quận Liên Chiểu")):
+        child = api_figures(client, world, code, "2026-07-01", "2026-09-30")
+        ci = child["interval95"]
+        row = (f"{name} {child['n']} {vi(child['shares']['very_satisfied'])} "
+               f"{vi(child['shares']['satisfied'])} {vi(child['shares']['not_satisfied'])} "
+               f"{vi(child['satisfaction_rate'])} {vi(ci['low'])}–{vi(ci['high'])} Chưa đủ")
+        assert row in rest, row
+    assert "Tổng cộng " + str(api["n"]) in rest
+    assert "Theo kênh đánh giá" in rest and "Theo lĩnh vực thủ tục" in rest
+    assert "Theo quầy" in rest
+    assert all(f"Trang {k} / {len(pages)}" in p for k, p in enumerate(pages, start=1))

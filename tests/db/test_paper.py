@@ -256,6 +256,25 @@ def test_printed_ballots_keep_their_serials(client, world, tmp_path):
     assert client.get(f"/paper/{batch}/ballots.pdf?size=B5").status_code == 400
 
 
+@pytest.mark.parametrize("size", ["A4", "A5"])
+def test_printed_ballots_one_page_per_serial_read_back(client, world, size):
+    """The three-level form: one page per serial, the serial printed on it, no word overlapping
+    another (read back with pdfplumber)."""
+    from tests import pdfcheck
+
+    batch = _batch(client, world, issued=12, returned=0).json["id"]
+    login(client, "clerk.hc")
+    r = client.get(f"/paper/{batch}/ballots.pdf?size={size}")
+    assert r.status_code == 200
+    pages = pdfcheck.pages_text(r.data)
+    assert len(pages) == 12
+    for serial, text in enumerate(pages, start=1):
+        assert f"Số phiếu: {serial:02d}" in text and "Quận Hải Châu" in text
+        assert "1. Rất hài lòng" in text and "3. Chưa hài lòng" in text
+    assert pdfcheck.overlaps(r.data) == []
+    pdfcheck.save_pngs(r.data, f"db-ballots-{size}")
+
+
 def test_delete_batch_voids_its_ballots(client, world, session):
     batch = _batch(client, world, issued=3, returned=3).json["id"]
     assert _sheet(client, world, batch, 1).status_code == 201

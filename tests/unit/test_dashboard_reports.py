@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from itertools import count
 
@@ -21,6 +20,7 @@ from reports.dashboard_xlsx import dashboard_xlsx
 from survey_app.domain.dashboard import Comparison, Dashboard, Line, SnapshotInfo
 from survey_app.domain.periods import quarter
 from survey_app.domain.shares import Tally
+from tests import pdfcheck
 
 
 def make(children=True, votes=True, snapshot=False) -> Dashboard:
@@ -123,15 +123,40 @@ def test_empty_dashboard_renders_everywhere():
         charts.trend_chart(d, "gif")
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdf_report_text():
     pdf = dashboard_pdf(make())
     assert pdf == dashboard_pdf(make())
-    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode()
+    pages = pdfcheck.pages_text(pdf)
+    text = "\n".join(pages)
     assert "BÁO CÁO MỨC ĐỘ HÀI LÒNG" in text and "Phường Bến Nghé" in text
-    assert "Tỷ lệ hài lòng: 84,9%" in text  # 90 / 106
-    assert "Chưa đủ" in text and "Trang 1/" in text
+    assert "Tỷ lệ hài lòng: 84,9 %" in pages[0]  # 90 / 106
+    assert "từ 76,9 % đến 90,5 %" in pages[0] and "n = 106" in pages[0]
+    assert "Tăng 4,9 điểm phần trăm so với quý trước (Quý II/2026: 80,0 %, n = 50)" in pages[0]
+    assert "Thời gian chờ đợi: 9 lần (56,3 %" in pages[0]  # half-up, as in the CSV
+    assert "UBND xã Đông Hòa (n = 20)" in pages[0]
+    assert "Chưa đủ" in text and "Trang 1 / " in pages[0]
+
+
+def test_pdf_report_pages_and_layout():
+    pdf = dashboard_pdf(make(snapshot=True))
+    pages = pdfcheck.pages_text(pdf)
+    assert 2 <= len(pages) <= 4
+    assert all(f"Trang {k} / {len(pages)}" in page for k, page in enumerate(pages, start=1))
+    assert pdfcheck.overlaps(pdf) == []
+    pdfcheck.save_pngs(pdf, "unit-meeting-report")
+
+
+def test_pdf_report_without_previous_figures_says_so_in_words():
+    d = make()
+    empty_prev = Comparison("Cùng kỳ năm trước", quarter(2025, 3),
+                            Line("DN", "Cùng kỳ năm trước (Quý III/2025)", Tally()), d.overall)
+    d = replace(d, comparisons=(*d.comparisons, empty_prev))
+    text = pdfcheck.pages_text(dashboard_pdf(d))[0]
+    assert ("Chưa so sánh được với cùng kỳ năm trước: Quý III/2025 chưa có phiếu hợp lệ."
+            in " ".join(text.split()))
+    assert "—%" not in text and "— điểm" not in text
+    empty = pdfcheck.pages_text(dashboard_pdf(make(children=False, votes=False)))[0]
+    assert "Chưa có phiếu đánh giá hợp lệ trong kỳ." in empty and "—%" not in empty
 
 
 def _rows(n, taken):
@@ -157,3 +182,20 @@ def test_ballots_xlsx_streams_a_readable_workbook():
     ws = load_workbook(io.BytesIO(data)).active
     assert ws.max_row == 3001 and ws["A1"].value == "Mã phiếu" and ws.freeze_panes == "A2"
     assert ws["B2"].value == "HC"
+
+
+def test_xlsx_sheets_print_on_a4_one_page_wide_with_their_header():
+    book = load_workbook(io.BytesIO(dashboard_xlsx(make())))
+    for ws in book:
+        setup = ws.page_setup
+        assert str(setup.paperSize) == ws.PAPERSIZE_A4, ws.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        header = int(ws.print_title_rows.split(":")[0].lstrip("$"))
+        titles = [c.value for c in ws[header] if c.value]
+        assert len(titles) >= 2 and titles[0] in ("Kỳ", "Đơn vị / Nhóm", "Tháng", "Thứ", "Lý do")
+        assert setup.orientation == ("landscape" if ws.max_column > 6 else "portrait")
+        for cell in ws[header][1:]:
+            if cell.value:  # wide enough for the title on two lines
+                width = ws.column_dimensions[cell.column_letter].width
+                assert width * 2 >= len(cell.value), (ws.title, cell.value, width)

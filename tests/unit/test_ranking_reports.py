@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-import re
 from decimal import Decimal
 
+import pdfplumber
 from openpyxl import load_workbook
 
 from reports.ranking import BlockTable, Column, RankingTable, Row, ranking_csv, ranking_xlsx
 from reports.ranking_pdf import band_colour, ranking_chart, ranking_pdf
+from tests import pdfcheck
 
 BANDS = (("Xuất sắc", Decimal(90)), ("Tốt", Decimal(80)), ("Khá", Decimal(70)),
          ("Trung bình", Decimal(50)), ("Yếu", Decimal(0)))
@@ -40,9 +41,26 @@ def _table(rows_per_block: int = 30) -> RankingTable:
 
 def test_pdf_pages_long_blocks_and_embeds_the_font():
     data = ranking_pdf(_table())
-    assert data.startswith(b"%PDF")
-    assert len(re.findall(rb"/Type\s*/Page\b", data)) >= 3  # 62 rows do not fit on two pages
-    assert b"DejaVuSans" in data  # TrueType embedded: diacritics searchable
+    assert data.startswith(b"%PDF") and data == ranking_pdf(_table())
+    pages = pdfcheck.pages_text(data)
+    assert len(pages) >= 2  # 62 rows do not fit on one landscape page
+    # the header row repeats on every page, pages are numbered
+    for k, text in enumerate(pages, start=1):
+        assert f"Trang {k} / {len(pages)}" in text
+        if "Xã Hòa Phước" in text:
+            assert "Xếp hạng" in text and "Xếp loại" in text and "STT" in text
+    text = "\n".join(pages)
+    assert "I. Khối Xã, phường" in text and "II. Khối Sở, ban, ngành" in text
+    assert "Xã Hòa Phước 0 95,00 0,00 95,00 1 Xuất sắc 91,5 120 75,25 +20,00" in text
+    # "Chưa có điểm" wraps in its cell, around the row's line
+    assert "Xã Hòa Phước 99 — 0,00 — — 91,5" in text and "Chưa có" in text
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        assert all(page.width > page.height for page in pdf.pages)  # landscape
+        # DejaVu Sans embedded: the diacritics print and can be searched
+        assert {c["fontname"].split("+")[-1] for c in pdf.pages[0].chars} <= {
+            "DejaVu-Sans", "DejaVu-Sans-Bold", "DejaVu-Sans-Oblique"}
+    assert pdfcheck.overlaps(data) == []
+    pdfcheck.save_pngs(data, "unit-ranking")
 
 
 def test_chart_renders_each_format():
