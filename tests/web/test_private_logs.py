@@ -96,7 +96,8 @@ def test_gunicorn_error_log_under_the_real_server(tmp_path, database_url):
                     time.sleep(0.2)
             else:
                 pytest.fail("gunicorn did not start: " + log.read_text())
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+            # the master accepts at once; on a busy machine the worker may take a while to boot
+            with socket.create_connection(("127.0.0.1", port), timeout=90) as conn:
                 conn.sendall(f"GET /q/{SECRET_CODE}?dossier={DOSSIER}\r\n\r\n".encode())
                 assert conn.recv(200).startswith(b"HTTP/1.1 400")
             time.sleep(0.5)
