@@ -2,7 +2,7 @@
 
 Rendered with matplotlib; DejaVu Sans carries the Vietnamese diacritics and is embedded as
 TrueType (``pdf.fonttype`` 42) so the text can be searched and copied. Pure: a
-:class:`~reports.ranking.RankingTable` in, bytes out.
+:class:`~survey_app.domain.ranking.RankingTable` in, bytes out.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
-from .ranking import ROMAN, RankingTable, Row, band_index, rank_text  # noqa: E402
+from survey_app.domain.ranking import RankingTable, Row  # noqa: E402
+
+from .ranking import ROMAN, band_index, rank_text  # noqa: E402
 
 FONT = "DejaVu Sans"
 #: Band colours, best first: dark green, green, amber, orange, red (then greys).

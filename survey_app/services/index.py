@@ -27,8 +27,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reports.ranking import BlockTable, Column, RankingTable, Row
-
 from ..db import insert_for
 from ..domain import rounding
 from ..domain.index import (
@@ -46,6 +44,7 @@ from ..domain.index import (
     parse_scheme,
 )
 from ..domain.periods import Period
+from ..domain.ranking import BlockTable, Column, RankingTable, Row
 from ..domain.shares import Tally, satisfaction_rate, wilson_interval
 from ..models import (
     DossierCount,
