@@ -1,10 +1,10 @@
 """The index ranking as a published table: the values it shows, and its XLSX and CSV renderings.
 
-A :class:`RankingTable` holds rounded, ready-to-print values (points with two decimals, the
-satisfaction rate in percent with one); renderers only lay them out. The XLSX follows the layout
-of a ranking table annexed to a provincial decision: a title, the period and rounding rule, a
-two-row header (field name over its maximum), then one section per block (khối) headed
-"I. Khối …", units in rank order with STT numbering from 1 in each block.
+A :class:`~survey_app.domain.ranking.RankingTable` holds rounded, ready-to-print values (points
+with two decimals, the satisfaction rate in percent with one); renderers only lay them out. The
+XLSX follows the layout of a ranking table annexed to a provincial decision: a title, the period
+and rounding rule, a two-row header (field name over its maximum), then one section per block
+(khối) headed "I. Khối …", units in rank order with STT numbering from 1 in each block.
 
 Names come from imported schemes and unit lists, so every cell is written through
 :mod:`reports.cells`: text stays text (never a formula), numbers stay numbers.
@@ -14,76 +14,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+
+from survey_app.domain.ranking import RankingTable, Row
 
 from .cells import csv_writer, set_cell
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 UNRANKED = "Không xếp hạng"
 NO_TOTAL = "Chưa có điểm"
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A component shown as a column: its code, name and maximum; ``depth`` 0 = a field."""
-
-    code: str
-    name: str
-    max_points: Decimal
-    depth: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One unit's line; ``components`` follow :attr:`RankingTable.columns`."""
-
-    unit: str
-    name: str
-    rank: int | None
-    ranked: bool
-    total: Decimal | None
-    band: str | None
-    components: tuple[Decimal | None, ...]
-    bonus: Decimal
-    satisfaction_rate: Decimal | None
-    n: int | None
-    sufficient: bool
-    previous_total: Decimal | None
-    delta: Decimal | None
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class BlockTable:
-    name: str
-    rows: tuple[Row, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RankingTable:
-    """Everything a published ranking shows, for one scheme and year."""
-
-    code: str
-    year: int
-    title: str
-    period: str
-    columns: tuple[Column, ...]
-    blocks: tuple[BlockTable, ...]
-    bands: tuple[tuple[str, Decimal], ...]
-    max_total: Decimal
-    rule: str = "share3-v1"
-    previous_year: int | None = None
-
-    @property
-    def fields(self) -> tuple[int, ...]:
-        """Indexes of the top-level columns (lĩnh vực), shown in the published layouts."""
-        return tuple(i for i, c in enumerate(self.columns) if c.depth == 0)
-
-    @property
-    def subtitle(self) -> str:
-        return (f"Mã bộ chỉ số {self.code} · kỳ đánh giá {self.period} · điểm làm tròn "
-                f"2 chữ số thập phân (quy tắc {self.rule})")
 
 
 def rank_text(row: Row) -> str | int:

@@ -3,7 +3,8 @@
 The table is laid out from the HTML/CSS template ``survey_app/templates/print/ranking.html`` by
 WeasyPrint (:mod:`reports.print_html`): header repeated on each page, pages numbered; the chart
 is drawn with matplotlib. DejaVu Sans carries the Vietnamese diacritics and is embedded, so the
-text can be searched and copied. Pure: a :class:`~reports.ranking.RankingTable` in, bytes out.
+text can be searched and copied. Pure: a
+:class:`~survey_app.domain.ranking.RankingTable` in, bytes out.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from survey_app.domain.ranking import RankingTable  # noqa: E402
+
 from .print_html import html_to_pdf, num, render_html  # noqa: E402
-from .ranking import ROMAN, RankingTable, band_index, rank_text  # noqa: E402
+from .ranking import ROMAN, band_index, rank_text  # noqa: E402
 
 FONT = "DejaVu Sans"
 #: Band colours, best first: dark green, green, amber, orange, red (then greys).

@@ -1,7 +1,7 @@
 """Models, one module per aggregate. Importing this package registers every table on Base."""
 
 from .audit import AuditEvent
-from .ballot import Answer, Ballot, DailyTally, MonthlyTally
+from .ballot import Answer, Ballot, DailyTally, MonthlyTally, SubtreeTally
 from .index import (
     DossierCount,
     IndexBonus,
@@ -9,8 +9,7 @@ from .index import (
     IndexScheme,
     IndexSurveyAnswers,
 )
-from .kiosk import KioskPairingCode
-from .officer import PeriodSnapshot, SnapshotCell, SubtreeTally
+from .kiosk import KioskDevice, KioskPairingCode
 from .paper import PaperBatch, PaperCheck, PaperSheet
 from .questionnaire import (
     ItemEquivalence,
@@ -19,9 +18,10 @@ from .questionnaire import (
     QuestionnaireItem,
 )
 from .receipt import ReceiptToken
+from .snapshot import PeriodSnapshot, SnapshotCell
 from .submission import FormSubmission
 from .unit import Counter, Unit
-from .user import ApiToken, KioskDevice, UserAccount
+from .user import ApiToken, UserAccount
 
 __all__ = [
     "Answer",

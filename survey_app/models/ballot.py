@@ -1,4 +1,5 @@
-"""Ballots (one per vote, from any channel), their answers, and the daily tally rollup."""
+"""Ballots (one per vote, from any channel), their answers, and the tally rollups kept with them:
+daily and monthly per unit, and monthly breakdowns per unit subtree."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base
 from ..domain.vocab import CHANNELS, FLAG_REASONS, LEVELS, RESPONDENT_GROUPS, STATUSES
 from ._types import BigId, UTCDateTime, one_of
+
+#: Breakdowns kept per subtree and month (``hour`` keys are "<ISO weekday>-<hh>" in local time;
+#: ``reason`` counts the reasons given with "Chưa hài lòng", several per ballot).
+DIMENSIONS = ("channel", "counter", "field", "group", "hour", "reason")
+#: Only these statuses are rolled up here: void and test votes never show on a dashboard.
+ROLLED_STATUSES = ("valid", "flagged")
 
 
 class Ballot(Base):
@@ -120,6 +127,33 @@ class MonthlyTally(Base):
     #: The first day of the month.
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(8), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class SubtreeTally(Base):
+    """Votes of a unit's whole subtree per month, broken down one dimension at a time.
+
+    Bumped for the voting unit and every ancestor in the vote's transaction, so a province's
+    dashboard reads its own few hundred rows instead of every commune's. Rebuilt from ballots by
+    ``flask tallies rebuild`` (needed after a unit moves in the tree).
+    """
+
+    __tablename__ = "subtree_tally"
+    __table_args__ = (
+        one_of("dimension", DIMENSIONS, "dimension"),
+        one_of("status", ROLLED_STATUSES, "status"),
+        one_of("level", LEVELS, "level"),
+        CheckConstraint("count >= 0", name="count_not_negative"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    #: The first day of the local month.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
+    #: The breakdown value ("" when the ballot did not say, e.g. no counter).
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
     status: Mapped[str] = mapped_column(String(8), primary_key=True)
     level: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)

@@ -1,4 +1,4 @@
-"""Pairing codes that turn a fresh tablet into a registered kiosk device (issue 4).
+"""Kiosk devices, and the pairing codes that turn a fresh tablet into one (issue 4).
 
 An officer creates a short code for a unit (and optionally a counter); the tablet exchanges it
 once for its device token. Only a keyed hash of the code is stored, so the table does not leak
@@ -16,7 +16,25 @@ from ..db import Base
 from ._types import UTCDateTime, utcnow
 from .ballot import Ballot
 from .unit import Counter, Unit
-from .user import KioskDevice, UserAccount
+from .user import UserAccount
+
+
+class KioskDevice(Base):
+    """A tablet registered to a unit (and usually a counter); its token implies both."""
+
+    __tablename__ = "kiosk_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit] = relationship()
+    counter: Mapped[Counter | None] = relationship()
 
 
 class KioskPairingCode(Base):

@@ -1,4 +1,4 @@
-"""People and machines that may write: officers, their API tokens, and kiosk devices.
+"""People who may write: officers and their API tokens (kiosk devices are in kiosk.py).
 
 Tokens are random and long, so they are stored as SHA-256 digests: a leaked database does not
 leak a usable token, and a token is revoked by stamping ``revoked_at``.
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base
 from ..domain.vocab import ROLES
 from ._types import UTCDateTime, one_of, utcnow
-from .unit import Counter, Unit
+from .unit import Unit
 
 
 class UserAccount(Base):
@@ -54,21 +54,3 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[UserAccount] = relationship()
-
-
-class KioskDevice(Base):
-    """A tablet registered to a unit (and usually a counter); its token implies both."""
-
-    __tablename__ = "kiosk_device"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
-    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str | None] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    unit: Mapped[Unit] = relationship()
-    counter: Mapped[Counter | None] = relationship()

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from ..db import insert_for, month_start
 from ..models import Answer, Ballot, QuestionnaireItem, SubtreeTally, Unit
-from ..models.officer import ROLLED_STATUSES
+from ..models.ballot import ROLLED_STATUSES
 from .units import subtree_ids
 
 #: The item code whose answers are the reasons given after a "Chưa hài lòng" vote.

@@ -36,7 +36,8 @@ from ..models import (
 )
 from ..models._types import utcnow
 from .audit import record_action
-from .index import BONUS, check_points, component_problem, scheme_row
+from .index.hand_scores import BONUS, check_points, component_problem
+from .index.schemes import scheme_row
 from .units import RowErrors
 
 SCORES_HEADER = ("scheme", "year", "unit", "component", "self_score", "appraised_score", "note")

@@ -29,7 +29,7 @@ from ..models import (
     Unit,
     UserAccount,
 )
-from ..models.officer import ROLLED_STATUSES
+from ..models.ballot import ROLLED_STATUSES
 from .audit import record_action
 from .breakdowns import lineage
 from .state import AlreadyChanged, transition

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from survey_app.domain.periods import Period, quarter
 from survey_app.models import AuditEvent, Ballot, PeriodSnapshot, SubtreeTally
 from survey_app.services import breakdowns, snapshots
-from survey_app.services.index import closed_period_tally
+from survey_app.services.index.inputs import closed_period_tally
 from tests.factories import csrf_token, login, vote
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

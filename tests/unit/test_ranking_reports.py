@@ -8,8 +8,9 @@ from decimal import Decimal
 import pdfplumber
 from openpyxl import load_workbook
 
-from reports.ranking import BlockTable, Column, RankingTable, Row, ranking_csv, ranking_xlsx
+from reports.ranking import ranking_csv, ranking_xlsx
 from reports.ranking_pdf import band_colour, ranking_chart, ranking_pdf
+from survey_app.domain.ranking import BlockTable, Column, RankingTable, Row
 from tests import pdfcheck
 
 BANDS = (("Xuất sắc", Decimal(90)), ("Tốt", Decimal(80)), ("Khá", Decimal(70)),

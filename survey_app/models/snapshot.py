@@ -1,4 +1,4 @@
-"""The officer workspace's tables: the subtree breakdown rollup and closed-period snapshots."""
+"""Closed-period snapshots: a unit subtree's figures frozen with a content hash."""
 
 from __future__ import annotations
 
@@ -10,41 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db import Base
 from ..domain.vocab import LEVELS
 from ._types import BigId, UTCDateTime, one_of, utcnow
+from .ballot import DIMENSIONS, ROLLED_STATUSES
 
-#: Breakdowns kept per subtree and month (``hour`` keys are "<ISO weekday>-<hh>" in local time;
-#: ``reason`` counts the reasons given with "Chưa hài lòng", several per ballot).
-DIMENSIONS = ("channel", "counter", "field", "group", "hour", "reason")
 #: Snapshots also freeze the months of the trend and the unit's own (not subtree) votes.
 SNAPSHOT_DIMENSIONS = (*DIMENSIONS, "month", "own")
-#: Only these statuses are rolled up here: void and test votes never show on a dashboard.
-ROLLED_STATUSES = ("valid", "flagged")
-
-
-class SubtreeTally(Base):
-    """Votes of a unit's whole subtree per month, broken down one dimension at a time.
-
-    Bumped for the voting unit and every ancestor in the vote's transaction, so a province's
-    dashboard reads its own few hundred rows instead of every commune's. Rebuilt from ballots by
-    ``flask tallies rebuild`` (needed after a unit moves in the tree).
-    """
-
-    __tablename__ = "subtree_tally"
-    __table_args__ = (
-        one_of("dimension", DIMENSIONS, "dimension"),
-        one_of("status", ROLLED_STATUSES, "status"),
-        one_of("level", LEVELS, "level"),
-        CheckConstraint("count >= 0", name="count_not_negative"),
-    )
-
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
-    #: The first day of the local month.
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
-    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
-    #: The breakdown value ("" when the ballot did not say, e.g. no counter).
-    key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    status: Mapped[str] = mapped_column(String(8), primary_key=True)
-    level: Mapped[str] = mapped_column(String(16), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)
 
 
 class PeriodSnapshot(Base):
