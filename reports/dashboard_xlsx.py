@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import zipfile
 from datetime import datetime
 from decimal import Decimal
@@ -65,8 +66,10 @@ def _print_setup(ws: Worksheet) -> None:
 
 
 def fixed_zip_dates(data: bytes) -> bytes:
-    """The workbook with every zip entry dated :data:`FIXED_TIME` (openpyxl stamps the current
-    time, so two exports in different seconds differed)."""
+    """The workbook with every zip entry, and the document's "modified" property, dated
+    :data:`FIXED_TIME`: openpyxl stamps the current time on both when it saves (whatever the
+    properties say), so two exports in different seconds differed."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -74,7 +77,11 @@ def fixed_zip_dates(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + stamp + rb"\g<2>", content)
+            dst.writestr(fixed, content)
     return out.getvalue()
 
 
