@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from ..domain import rounding
 from ..domain.periods import Period
-from ..domain.questionnaire import Definition, Item, Problem
+from ..domain.problems import Problem
+from ..domain.questionnaire import Definition, Item
 from ..inputs import ascii_int
 from ..models import Ballot, PaperBatch, PaperCheck, PaperSheet, Questionnaire, Unit, UserAccount
 from . import votes

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from ..db import insert_for
 from ..domain.periods import counted_time, local_date
-from ..domain.questionnaire import Problem, validate_answers
+from ..domain.problems import Problem
+from ..domain.questionnaire import validate_answers
 from ..domain.vocab import CHANNELS, RESPONDENT_GROUPS
 from ..inputs import printable, unencodable_fields
 from ..models import Answer, Ballot, Counter, KioskDevice, Unit, UserAccount

@@ -23,7 +23,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..db import get_session
@@ -33,13 +32,10 @@ from ..services import kiosk as kiosk_service
 from ..services.audit import record_action
 from ..services.units import subtree_ids
 from .auth import current_user, login_required, may_see_unit
+from .forms import CsrfForm
 
 bp = Blueprint("kiosk_devices", __name__, url_prefix="/officer/kiosks")
 ROLES = ("admin", "officer")
-
-
-class CsrfForm(FlaskForm):
-    """CSRF only; fields are read from the request by the views."""
 
 
 def _places() -> list[tuple[str, str]]:

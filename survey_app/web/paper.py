@@ -21,7 +21,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from reports.cells import append_row, csv_writer
@@ -29,7 +28,7 @@ from reports.paper_form import SIZES_MM, ballots_pdf
 
 from ..db import get_session
 from ..domain.periods import Period
-from ..domain.questionnaire import Problem
+from ..domain.problems import Problem
 from ..inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date
 from ..messages import message
 from ..models import PaperBatch, PaperSheet, Questionnaire, Unit
@@ -38,15 +37,12 @@ from ..services.state import AlreadyChanged
 from ..services.units import subtree_ids
 from .auth import current_user, login_required, may_see_unit
 from .downloads import download
+from .forms import CsrfForm
 
 bp = Blueprint("paper", __name__, url_prefix="/paper")
 CLERKS = ("clerk", "admin")
 MAX_ID = 2**31 - 1
 DATE_RANGE = {"min": f"{MIN_DATE:%d/%m/%Y}", "max": f"{MAX_DATE:%d/%m/%Y}"}
-
-
-class CsrfForm(FlaskForm):
-    """CSRF only; fields are read from the request by the views."""
 
 
 def _policy() -> votes.VotePolicy:

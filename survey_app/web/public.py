@@ -30,7 +30,8 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from ..db import get_session
-from ..domain.questionnaire import Definition, Item, Problem
+from ..domain.problems import Problem
+from ..domain.questionnaire import Definition, Item
 from ..i18n import current_language
 from ..messages import message
 from ..models import Counter, Unit
