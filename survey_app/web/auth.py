@@ -39,9 +39,9 @@ from wtforms.validators import DataRequired, Length
 from ..db import get_session
 from ..models import UserAccount
 from ..ratelimit import counter
+from ..services import access
 from ..services.accounts import end_sessions
 from ..services.security import keyed_hash
-from ..services.units import in_subtree
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -116,10 +116,15 @@ def login_required(*roles: str) -> Callable[[F], F]:
 
 
 def may_see_unit(user: UserAccount, unit_id: int) -> bool:
-    """Admins see every unit; officers and clerks their own subtree."""
-    if user.role == "admin":
-        return True
-    return user.unit_id is not None and in_subtree(get_session(), user.unit_id, unit_id)
+    """Admins see every unit; officers and clerks their own subtree (``access.may_read``)."""
+    return access.may_read(get_session(), user, unit_id)
+
+
+def require_page(rule: access.Rule, unit_id: int) -> None:
+    """A page's check of an access rule for the signed-in user: 404 when refused, so other
+    subtrees' units look absent (the API answers 403 instead: ``web/api/access.py``)."""
+    if not rule(get_session(), current_user(), unit_id):
+        abort(404)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from ..domain.periods import Period, year
 from ..errors import error_page
 from ..inputs import MAX_DATE, MIN_DATE, in_date_range, iso_date
 from ..models import Questionnaire, Unit
+from ..services.access import scoped
 from ..services.item_figures import item_figures
-from ..services.units import subtree_ids
 from .auth import current_user, login_required, may_see_unit
 
 bp = Blueprint("items", __name__, url_prefix="/items")
@@ -29,10 +29,7 @@ def show() -> Any:
     user = current_user()
     assert user is not None
     session = get_session()
-    stmt = select(Unit).order_by(Unit.name)
-    if user.role != "admin":
-        stmt = stmt.where(Unit.id.in_(subtree_ids(user.unit_id)))  # type: ignore[arg-type]
-    units = list(session.scalars(stmt))
+    units = list(session.scalars(scoped(select(Unit).order_by(Unit.name), user, Unit.id)))
     codes = sorted(set(session.scalars(select(Questionnaire.code))))
     args = request.args
     unit = next((u for u in units if u.code == args.get("unit")), units[0] if units else None)

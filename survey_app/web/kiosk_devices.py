@@ -29,8 +29,8 @@ from ..db import get_session
 from ..inputs import ascii_int
 from ..models import Counter, KioskDevice, Unit
 from ..services import kiosk as kiosk_service
+from ..services.access import scoped
 from ..services.audit import record_action
-from ..services.units import subtree_ids
 from .auth import current_user, login_required, may_see_unit
 from .forms import CsrfForm
 
@@ -42,11 +42,8 @@ def _places() -> list[tuple[str, str]]:
     """(value, label) for the place select: each unit in scope, then each of its counters."""
     user = current_user()
     assert user is not None
-    stmt = select(Unit).order_by(Unit.code)
-    if user.role != "admin":
-        stmt = stmt.where(Unit.id.in_(subtree_ids(user.unit_id or 0)))
     session = get_session()
-    units = list(session.scalars(stmt))
+    units = list(session.scalars(scoped(select(Unit).order_by(Unit.code), user, Unit.id)))
     counters: dict[int, list[Counter]] = {}
     for c in session.scalars(select(Counter).where(Counter.unit_id.in_([u.id for u in units]),
                                                    Counter.active.is_(True))

@@ -35,6 +35,7 @@ from ..domain.shares import Tally
 from ..domain.vocab import CHANNEL_TERMS, FLAG_TERMS, LEVEL_TERMS, LEVELS, label
 from ..inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date
 from ..models import Ballot, Counter, Unit, UserAccount
+from ..services.access import scoped
 from ..services.ballots import set_ballot_status
 from ..services.dashboard import build_dashboard
 from ..services.state import AlreadyChanged
@@ -158,10 +159,7 @@ def _date_arg(args: Any, name: str, errors: dict[str, str]) -> date | None:
 
 def visible_units(user: UserAccount) -> list[Unit]:
     """The units a user may pick: all for an admin, the own subtree for an officer."""
-    stmt = select(Unit).order_by(Unit.name)
-    if user.role != "admin":
-        stmt = stmt.where(Unit.id.in_(subtree_ids(user.unit_id or 0)))
-    return list(get_session().scalars(stmt))
+    return list(get_session().scalars(scoped(select(Unit).order_by(Unit.name), user, Unit.id)))
 
 
 def scoped_unit(user: UserAccount, code: str | None) -> Unit:

@@ -4,22 +4,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.vocab import CHANNELS, FLAG_REASONS, LEVELS, REASONS, RESPONDENT_GROUPS, STATUSES
-from .openapi_index import index_paths, index_schemas
+from flask import Response, jsonify
+
+from ...domain.vocab import CHANNELS, FLAG_REASONS, LEVELS, STATUSES
+from ..access import public
+from . import bp
+from .docs_index import failed, index_paths, index_schemas, reply
+from .docs_kiosk import kiosk_paths
+from .requests import BODIES
+
+
+def request_schemas() -> dict[str, Any]:
+    """The request bodies' schemas, generated from their models (JSON Schema 2020-12)."""
+    schemas: dict[str, Any] = {}
+    for model in BODIES:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+#: The query parameters every figures route shares, declared once.
+UNIT_PERIOD_PARAMS = [
+    {"name": "unit", "in": "query", "required": True, "schema": {"type": "string"}},
+    {"name": "from", "in": "query", "required": True,
+     "schema": {"type": "string", "format": "date"}},
+    {"name": "to", "in": "query", "required": True,
+     "schema": {"type": "string", "format": "date"}},
+    {"name": "subtree", "in": "query", "schema": {"enum": ["0", "1"]}},
+    {"name": "lang", "in": "query", "schema": {"enum": ["vi", "en"]}},
+]
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> Response:
+    return jsonify(openapi_document())
 
 PERCENT = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
-
-
-def _error(description: str, with_fields: bool = False) -> dict[str, Any]:
-    schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
-    if with_fields:
-        schema = {"$ref": "#/components/schemas/ValidationError"}
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _json(ref: str, description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -47,34 +69,6 @@ def openapi_document() -> dict[str, Any]:
                         "error": {"type": "string"}, "message": {"type": "string"},
                         "errors": {"type": "object",
                                    "additionalProperties": {"type": "string"}},
-                    },
-                },
-                "VoteIn": {
-                    "type": "object", "required": ["client_id", "answers", "answered_at"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "client_id": {"type": "string", "format": "uuid"},
-                        "unit": {"type": "string", "description": "implied by a kiosk token"},
-                        "counter": {"type": "string"},
-                        "channel": {"enum": list(CHANNELS), "default": "paper"},
-                        "questionnaire": {"type": "string", "default": "KIOSK-3L"},
-                        "version": {"type": "integer", "minimum": 1,
-                                    "description": "default: the latest version"},
-                        "answers": {
-                            "type": "object",
-                            "properties": {
-                                "overall": {"enum": list(LEVELS)},
-                                "reasons": {"type": "array", "items": {"enum": list(REASONS)}},
-                                "comment": {"type": "string", "maxLength": 1000},
-                            },
-                        },
-                        "answered_at": {"type": "string", "format": "date-time",
-                                        "description": "ISO-8601 with an offset"},
-                        "respondent_group": {"enum": list(RESPONDENT_GROUPS)},
-                        "procedure_field": {"type": "string", "maxLength": 80},
-                        "procedure_code": {"type": "string", "maxLength": 40},
-                        "dossier": {"type": "string", "maxLength": 100,
-                                    "description": "stored only as a keyed hash"},
                     },
                 },
                 "Vote": {
@@ -210,10 +204,12 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
                 **index_schemas(),
+                **request_schemas(),
             },
         },
         "paths": {
             **index_paths(),
+            **kiosk_paths(),
             "/api/v1/votes": {
                 "post": {
                     "operationId": "votes_create",
@@ -222,15 +218,15 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/VoteIn"}}}},
                     "responses": {
-                        "201": _json("Vote", "stored"),
-                        "200": _json("Vote", "identical replay of a stored vote; nothing stored"),
-                        "401": _error("missing, unknown or revoked token"),
-                        "403": _error("the token may not vote for this unit or channel"),
-                        "409": _error("client_id already used with different content, or the "
+                        "201": reply("Vote", "stored"),
+                        "200": reply("Vote", "identical replay of a stored vote; nothing stored"),
+                        "401": failed("missing, unknown or revoked token"),
+                        "403": failed("the token may not vote for this unit or channel"),
+                        "409": failed("client_id already used with different content, or the "
                                       "receipt code already rated its dossier"),
-                        "410": _error("the receipt code has expired"),
-                        "413": _error("body too large"),
-                        "422": _error("invalid input", with_fields=True),
+                        "410": failed("the receipt code has expired"),
+                        "413": failed("body too large"),
+                        "422": failed("invalid input", with_fields=True),
                     },
                 },
             },
@@ -240,22 +236,15 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Satisfaction figures for a unit and inclusive local dates",
                     "security": [{"bearer": []}],
                     "parameters": [
-                        {"name": "unit", "in": "query", "required": True,
-                         "schema": {"type": "string"}},
-                        {"name": "from", "in": "query", "required": True,
-                         "schema": {"type": "string", "format": "date"}},
-                        {"name": "to", "in": "query", "required": True,
-                         "schema": {"type": "string", "format": "date"}},
+                        *UNIT_PERIOD_PARAMS,
                         {"name": "channel", "in": "query", "schema": {"enum": list(CHANNELS)}},
-                        {"name": "subtree", "in": "query", "schema": {"enum": ["0", "1"]}},
-                        {"name": "lang", "in": "query", "schema": {"enum": ["vi", "en"]}},
                     ],
                     "responses": {
-                        "200": _json("Figures", "figures"),
-                        "401": _error("missing, unknown or revoked token"),
-                        "403": _error("the unit is outside the token's scope"),
-                        "404": _error("no such unit", with_fields=True),
-                        "422": _error("invalid parameters", with_fields=True),
+                        "200": reply("Figures", "figures"),
+                        "401": failed("missing, unknown or revoked token"),
+                        "403": failed("the unit is outside the token's scope"),
+                        "404": failed("no such unit", with_fields=True),
+                        "422": failed("invalid parameters", with_fields=True),
                     },
                 },
             },
@@ -266,24 +255,17 @@ def openapi_document() -> dict[str, Any]:
                                "per version",
                     "security": [{"bearer": []}],
                     "parameters": [
-                        {"name": "unit", "in": "query", "required": True,
-                         "schema": {"type": "string"}},
-                        {"name": "from", "in": "query", "required": True,
-                         "schema": {"type": "string", "format": "date"}},
-                        {"name": "to", "in": "query", "required": True,
-                         "schema": {"type": "string", "format": "date"}},
+                        *UNIT_PERIOD_PARAMS,
                         {"name": "questionnaire", "in": "query", "required": True,
                          "schema": {"type": "string"}},
                         {"name": "version", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "subtree", "in": "query", "schema": {"enum": ["0", "1"]}},
-                        {"name": "lang", "in": "query", "schema": {"enum": ["vi", "en"]}},
                     ],
                     "responses": {
-                        "200": _json("ItemFigures", "figures per version"),
-                        "401": _error("missing, unknown or revoked token"),
-                        "403": _error("the unit is outside the token's scope"),
-                        "404": _error("no such unit or questionnaire", with_fields=True),
-                        "422": _error("invalid parameters", with_fields=True),
+                        "200": reply("ItemFigures", "figures per version"),
+                        "401": failed("missing, unknown or revoked token"),
+                        "403": failed("the unit is outside the token's scope"),
+                        "404": failed("no such unit or questionnaire", with_fields=True),
+                        "422": failed("invalid parameters", with_fields=True),
                     },
                 },
             },
@@ -294,22 +276,13 @@ def openapi_document() -> dict[str, Any]:
                                "asked again for the same dossier)",
                     "security": [{"bearer": []}],
                     "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {
-                            "type": "object", "required": ["unit", "dossier"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "unit": {"type": "string"}, "counter": {"type": "string"},
-                                "dossier": {"type": "string", "maxLength": 100,
-                                            "description": "stored only as a keyed hash"},
-                                "expires_in_days": {"type": "integer", "minimum": 1,
-                                                    "maximum": 365, "default": 30},
-                            }}}}},
+                        "schema": {"$ref": "#/components/schemas/ReceiptIn"}}}},
                     "responses": {
-                        "201": _json("Receipt", "a new code"),
-                        "200": _json("Receipt", "the dossier's existing code"),
-                        "401": _error("missing, unknown or revoked token"),
-                        "403": _error("the unit is outside the token's scope"),
-                        "422": _error("invalid input", with_fields=True),
+                        "201": reply("Receipt", "a new code"),
+                        "200": reply("Receipt", "the dossier's existing code"),
+                        "401": failed("missing, unknown or revoked token"),
+                        "403": failed("the unit is outside the token's scope"),
+                        "422": failed("invalid input", with_fields=True),
                     },
                 },
             },
@@ -322,10 +295,10 @@ def openapi_document() -> dict[str, Any]:
                                     "schema": {"type": "string"}}],
                     "responses": {
                         "200": {"description": "PNG", "content": {"image/png": {}}},
-                        "401": _error("missing, unknown or revoked token"),
-                        "403": _error("the unit is outside the token's scope"),
-                        "404": _error("no such code"),
-                        "410": _error("the code has expired"),
+                        "401": failed("missing, unknown or revoked token"),
+                        "403": failed("the unit is outside the token's scope"),
+                        "404": failed("no such code"),
+                        "410": failed("the code has expired"),
                     },
                 },
             },
@@ -338,10 +311,10 @@ def openapi_document() -> dict[str, Any]:
                                     "schema": {"type": "string"}}],
                     "responses": {
                         "200": {"description": "SVG", "content": {"image/svg+xml": {}}},
-                        "401": _error("missing, unknown or revoked token"),
-                        "403": _error("the unit is outside the token's scope"),
-                        "404": _error("no such code"),
-                        "410": _error("the code has expired"),
+                        "401": failed("missing, unknown or revoked token"),
+                        "403": failed("the unit is outside the token's scope"),
+                        "404": failed("no such code"),
+                        "410": failed("the code has expired"),
                     },
                 },
             },
@@ -351,25 +324,12 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Register a batch of paper ballots (clerk or admin)",
                     "security": [{"bearer": []}],
                     "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["unit", "from", "to", "issued", "returned"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "unit": {"type": "string"},
-                                "from": {"type": "string", "format": "date"},
-                                "to": {"type": "string", "format": "date"},
-                                "issued": {"type": "integer", "minimum": 1},
-                                "returned": {"type": "integer", "minimum": 0},
-                                "label": {"type": "string", "maxLength": 120},
-                                "questionnaire": {"type": "string", "default": "KIOSK-3L"},
-                                "version": {"type": "integer"},
-                            }}}}},
+                        "schema": {"$ref": "#/components/schemas/PaperBatchIn"}}}},
                     "responses": {
-                        "201": _json("PaperBatch", "created"),
-                        "401": _error("missing, unknown or revoked token"),
-                        "403": _error("not a clerk or admin of the unit"),
-                        "422": _error("invalid input", with_fields=True),
+                        "201": reply("PaperBatch", "created"),
+                        "401": failed("missing, unknown or revoked token"),
+                        "403": failed("not a clerk or admin of the unit"),
+                        "422": failed("invalid input", with_fields=True),
                     },
                 },
             },
@@ -381,10 +341,10 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [{"name": "batch_id", "in": "path", "required": True,
                                     "schema": {"type": "integer"}}],
                     "responses": {
-                        "200": _json("PaperBatch", "the batch"),
-                        "401": _error("missing, unknown or revoked token"),
-                        "403": _error("not a clerk or admin"),
-                        "404": _error("no such batch in the token's scope"),
+                        "200": reply("PaperBatch", "the batch"),
+                        "401": failed("missing, unknown or revoked token"),
+                        "403": failed("not a clerk or admin"),
+                        "404": failed("no such batch in the token's scope"),
                     },
                 },
             },
@@ -396,15 +356,7 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [{"name": "batch_id", "in": "path", "required": True,
                                     "schema": {"type": "integer"}}],
                     "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {
-                            "type": "object", "required": ["serial", "answers"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "serial": {"type": "integer", "minimum": 1},
-                                "answers": {"type": "object"},
-                                "answered_on": {"type": "string", "format": "date",
-                                                "description": "default: the batch's last day"},
-                            }}}}},
+                        "schema": {"$ref": "#/components/schemas/PaperSheetIn"}}}},
                     "responses": {
                         "201": {"description": "entered", "content": {"application/json": {
                             "schema": {"type": "object",
@@ -412,12 +364,12 @@ def openapi_document() -> dict[str, Any]:
                                        "properties": {"batch": {"type": "integer"},
                                                       "serial": {"type": "integer"},
                                                       "ballot": {"type": "integer"}}}}}},
-                        "401": _error("missing, unknown or revoked token"),
-                        "403": _error("not a clerk or admin"),
-                        "404": _error("no such batch in the token's scope"),
-                        "409": _error("the serial is already entered in this batch",
+                        "401": failed("missing, unknown or revoked token"),
+                        "403": failed("not a clerk or admin"),
+                        "404": failed("no such batch in the token's scope"),
+                        "409": failed("the serial is already entered in this batch",
                                       with_fields=True),
-                        "422": _error("invalid, or more sheets than were returned",
+                        "422": failed("invalid, or more sheets than were returned",
                                       with_fields=True),
                     },
                 },
