@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from ..db import get_session
@@ -16,9 +16,9 @@ from ..domain.periods import Period, year
 from ..errors import error_page
 from ..inputs import MAX_DATE, MIN_DATE, in_date_range, iso_date
 from ..models import Questionnaire, Unit
-from ..services.access import scoped
+from ..services.access import may_read, scoped
 from ..services.item_figures import item_figures
-from .auth import current_user, login_required, may_see_unit
+from .auth import current_user, login_required, require_page
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 
@@ -50,8 +50,7 @@ def show() -> Any:
     subtree = args.get("subtree", "1") == "1"
     results = []
     if unit is not None and code is not None:
-        if not may_see_unit(user, unit.id):
-            abort(404)
+        require_page(may_read, unit.id)
         results = [r.as_json() for r in item_figures(session, code, unit, period,
                                                       subtree=subtree)]
     return render_template("items/show.html", units=units, unit=unit, codes=codes, code=code,

@@ -29,9 +29,9 @@ from ..db import get_session
 from ..inputs import ascii_int
 from ..models import Counter, KioskDevice, Unit
 from ..services import kiosk as kiosk_service
-from ..services.access import scoped
+from ..services.access import may_manage, scoped
 from ..services.audit import record_action
-from .auth import current_user, login_required, may_see_unit
+from .auth import current_user, login_required, may_see_unit, require_page
 from .forms import CsrfForm
 
 bp = Blueprint("kiosk_devices", __name__, url_prefix="/officer/kiosks")
@@ -136,8 +136,7 @@ def revoke(device_id: int) -> Any:
     assert user is not None
     session = get_session()
     device = session.get(KioskDevice, device_id)
-    if device is None or not may_see_unit(user, device.unit_id):
-        abort(404)
+    require_page(may_manage, device.unit_id if device else None)
     if kiosk_service.revoke_device(session, device, datetime.now(timezone.utc)):
         record_action(session, user, "kiosk.revoke", "kiosk_device", device.id,
                       unit=device.unit.code,

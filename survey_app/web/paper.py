@@ -32,10 +32,10 @@ from ..domain.problems import Problem
 from ..inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date
 from ..models import PaperBatch, PaperSheet, Questionnaire, Unit
 from ..services import paper, votes
-from ..services.access import scoped
+from ..services.access import may_read, scoped
 from ..services.errors import Conflict
 from ..services.state import AlreadyChanged
-from .auth import current_user, login_required, may_see_unit
+from .auth import current_user, login_required, require_page
 from .downloads import download
 from .forms import CsrfForm, form_errors, service_errors
 
@@ -54,9 +54,7 @@ def _batch(batch_id: int) -> PaperBatch:
         batch = paper.load_batch(get_session(), batch_id)
     except paper.PaperError:
         abort(404)
-    user = current_user()
-    if user is None or not may_see_unit(user, batch.unit_id):
-        abort(404)
+    require_page(may_read, batch.unit_id)
     return batch
 
 
