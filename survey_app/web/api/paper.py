@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
 from ...db import get_session
 from ...domain.periods import Period
 from ...domain.problems import Problem
-from ...inputs import iso_date, unencodable_fields
+from ...inputs import iso_date
 from ...services import paper
 from ...services.access import PAPER_CLERKS, may_enter_paper
 from ...services.errors import Forbidden, NotFound
@@ -19,7 +19,7 @@ from ...services.votes import MAX_VERSION
 from . import bp
 from .access import authenticated, require, token_user
 from .problems import invalid
-from .requests import PaperBatchIn, PaperSheetIn, validate
+from .requests import PaperBatchIn, PaperSheetIn, read_body
 from .votes import vote_policy
 
 #: Fields of a batch the service judges (``paper.create_batch``) or the view looks up.
@@ -42,16 +42,8 @@ def _batch_in_scope(batch_id: int) -> paper.PaperBatch:
 def paper_batches_create() -> Response | tuple[Response, int]:
     """Register a batch of printed ballots: unit, survey period, issued and returned."""
     user = token_user(*PAPER_CLERKS)
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return invalid({"body": Problem("bad_json")})
-    _, problems = validate(PaperBatchIn, payload)
     # the counts and the questionnaire are the service's to judge, with the batch
-    problems = {f: p for f, p in problems.items() if f not in SERVICE_FIELDS}
-    unreadable = unencodable_fields(payload)  # lone surrogates: nothing can store them
-    if unreadable:
-        unknown = {f: p for f, p in problems.items() if p.key == "unknown_field"}
-        return invalid({**unknown, **{f: Problem("bad_text") for f in unreadable}})
+    payload, problems = read_body(PaperBatchIn, judged_later=SERVICE_FIELDS, text_first=True)
     session = get_session()
     unit = None
     if "unit" not in problems and (unit := unit_by_code(session, payload["unit"])) is None:
@@ -101,17 +93,8 @@ def paper_batches_show(batch_id: int) -> Response | tuple[Response, int]:
 def paper_batches_ballots(batch_id: int) -> Response | tuple[Response, int]:
     """Key in one sheet: 201; duplicate serial 409; beyond ``returned`` or invalid 422."""
     user = token_user(*PAPER_CLERKS)
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return invalid({"body": Problem("bad_json")})
-    _, checked = validate(PaperSheetIn, payload)
     # the serial and the answers are the service's to judge, against the batch
-    checked = {f: p for f, p in checked.items()
-               if f not in ("serial", "answers") or p.key == "required" and f == "answers"}
-    unknown = {f: p for f, p in checked.items() if p.key == "unknown_field"}
-    problems = {**unknown, **{f: Problem("bad_text")
-                              for f in unencodable_fields(payload, nested=("answers",))}}
-    problems.update({f: p for f, p in checked.items() if f not in problems})
+    payload, problems = read_body(PaperSheetIn, nested=("answers",), judged_later=("serial",))
     if problems:
         return invalid(problems)
     batch = _batch_in_scope(batch_id)

@@ -12,7 +12,6 @@ from reports.qr import qr_png, qr_svg
 
 from ...db import get_session
 from ...domain.problems import Problem
-from ...inputs import unencodable_fields
 from ...services import receipts
 from ...services.access import READERS, may_issue_receipt
 from ...services.audit import record_action
@@ -20,7 +19,7 @@ from ...services.units import counter_by_code, unit_by_code
 from . import bp
 from .access import authenticated, require, token_user
 from .problems import invalid
-from .requests import ReceiptIn, validate
+from .requests import ReceiptIn, read_body
 
 
 def public_url(path: str) -> str:
@@ -34,21 +33,14 @@ def public_url(path: str) -> str:
 def receipt_tokens_create() -> Response | tuple[Response, int]:
     """Issue (or return the existing) single-use code for a dossier."""
     user = token_user(*READERS)
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return invalid({"body": Problem("bad_json")})
-    _, problems = validate(ReceiptIn, payload)
-    unreadable = unencodable_fields(payload)  # lone surrogates: nothing can hash or store them
-    if unreadable:
-        unknown = {f: p for f, p in problems.items() if p.key == "unknown_field"}
-        return invalid({**unknown, **{f: Problem("bad_text") for f in unreadable}})
+    # lone surrogates: nothing can hash or store them; the counter is judged with the unit
+    payload, problems = read_body(ReceiptIn, judged_later=("counter",), text_first=True)
     session = get_session()
     unit = None
     if "unit" not in problems and (unit := unit_by_code(session, payload["unit"])) is None:
         problems["unit"] = Problem("unknown_unit", {"code": payload["unit"][:40]})
     counter = None
     counter_code = payload.get("counter")
-    problems.pop("counter", None)  # judged with the unit
     if counter_code is not None and unit is not None:
         if not isinstance(counter_code, str) or (
                 counter := counter_by_code(session, unit, counter_code)) is None:

@@ -14,10 +14,11 @@ are part of the API); :class:`VoteIn` declares its shape for the document.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from flask import request
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,9 +33,18 @@ from pydantic_core import PydanticCustomError
 
 from ...domain.problems import Problem
 from ...domain.vocab import CHANNELS, LEVELS, REASONS, RESPONDENT_GROUPS
-from ...inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date, printable
+from ...inputs import (
+    MAX_DATE,
+    MIN_DATE,
+    ascii_int,
+    in_date_range,
+    iso_date,
+    printable,
+    unencodable_fields,
+)
 from ...messages import MESSAGES
 from ...services import receipts as receipts_service
+from ...services.errors import Invalid
 from ...services.paper import LABEL_MAX, MAX_ISSUED
 from ...services.votes import DEFAULT_QUESTIONNAIRE, MAX_VERSION, TEXT_LIMITS
 
@@ -228,7 +238,7 @@ class PaperSheetIn(Request):
     serial: int = Field(ge=1)
     answered_on: Annotated[date | None, BeforeValidator(_body_day)] = Field(
         None, description="default: the batch's last day")
-    answers: dict[str, Any]
+    answers: Any = Field(json_schema_extra={"type": "object"})  # judged by the service
 
 
 def _dossier(value: Any) -> str:
@@ -309,3 +319,27 @@ def validate(model: type[Request], data: Mapping[str, Any]
         return model.model_validate(dict(data)), {}
     except ValidationError as exc:
         return None, problems_of(exc, model)
+
+
+def read_body(model: type[Request], *, judged_later: Collection[str] = (),
+              nested: Collection[str] = (), text_first: bool = False
+              ) -> tuple[dict[str, Any], dict[str, Problem]]:
+    """This request's JSON object and its problems against ``model`` (those of the fields in
+    ``judged_later`` left to the service or the view): unknown fields first, then text that
+    is not UTF-8 (``bad_text``; fields in ``nested`` are looked into), then the rest.
+
+    Raises ``Invalid`` for a body that is not a JSON object, and — with ``text_first`` — for
+    unreadable text, naming only the unknown and unreadable fields (nothing can look them up).
+    """
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise Invalid(problems={"body": Problem("bad_json")})
+    _, checked = validate(model, payload)
+    unknown = {f: p for f, p in checked.items() if p.key == "unknown_field"}
+    unreadable = {f: Problem("bad_text") for f in unencodable_fields(payload, nested=nested)}
+    problems = {**unknown, **unreadable}
+    if unreadable and text_first:
+        raise Invalid(problems=problems)
+    problems.update({f: p for f, p in checked.items()
+                     if p.key != "unknown_field" and f not in judged_later})
+    return payload, problems
