@@ -36,6 +36,23 @@ UNIT_PERIOD_PARAMS = [
 ]
 
 
+def token_op(operation_id: str, summary: str, *, responses: dict[str, Any],
+             **fields: Any) -> dict[str, Any]:
+    """An operation that takes a bearer token (and so may answer 401)."""
+    return {"operationId": operation_id, "summary": summary, "security": [{"bearer": []}],
+            **fields,
+            "responses": {**responses, "401": failed("missing, unknown or revoked token")}}
+
+
+def json_body(ref: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+def path_param(name: str, kind: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
 @bp.get("/openapi.json")
 @public
 def openapi() -> Response:
@@ -210,170 +227,90 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             **index_paths(),
             **kiosk_paths(),
-            "/api/v1/votes": {
-                "post": {
-                    "operationId": "votes_create",
-                    "summary": "Record a vote (idempotent on client_id)",
-                    "security": [{"bearer": []}],
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/VoteIn"}}}},
-                    "responses": {
-                        "201": reply("Vote", "stored"),
-                        "200": reply("Vote", "identical replay of a stored vote; nothing stored"),
-                        "401": failed("missing, unknown or revoked token"),
-                        "403": failed("the token may not vote for this unit or channel"),
-                        "409": failed("client_id already used with different content, or the "
-                                      "receipt code already rated its dossier"),
-                        "410": failed("the receipt code has expired"),
-                        "413": failed("body too large"),
-                        "422": failed("invalid input", with_fields=True),
-                    },
-                },
-            },
-            "/api/v1/figures": {
-                "get": {
-                    "operationId": "figures_show",
-                    "summary": "Satisfaction figures for a unit and inclusive local dates",
-                    "security": [{"bearer": []}],
-                    "parameters": [
-                        *UNIT_PERIOD_PARAMS,
-                        {"name": "channel", "in": "query", "schema": {"enum": list(CHANNELS)}},
-                    ],
-                    "responses": {
-                        "200": reply("Figures", "figures"),
-                        "401": failed("missing, unknown or revoked token"),
-                        "403": failed("the unit is outside the token's scope"),
-                        "404": failed("no such unit", with_fields=True),
-                        "422": failed("invalid parameters", with_fields=True),
-                    },
-                },
-            },
-            "/api/v1/figures/items": {
-                "get": {
-                    "operationId": "figures_items",
-                    "summary": "Per item, per element and overall figures of a questionnaire, "
-                               "per version",
-                    "security": [{"bearer": []}],
-                    "parameters": [
-                        *UNIT_PERIOD_PARAMS,
-                        {"name": "questionnaire", "in": "query", "required": True,
-                         "schema": {"type": "string"}},
-                        {"name": "version", "in": "query", "schema": {"type": "integer"}},
-                    ],
-                    "responses": {
-                        "200": reply("ItemFigures", "figures per version"),
-                        "401": failed("missing, unknown or revoked token"),
-                        "403": failed("the unit is outside the token's scope"),
-                        "404": failed("no such unit or questionnaire", with_fields=True),
-                        "422": failed("invalid parameters", with_fields=True),
-                    },
-                },
-            },
-            "/api/v1/receipt-tokens": {
-                "post": {
-                    "operationId": "receipt_tokens_create",
-                    "summary": "A single-use QR code for a dossier receipt (the same code when "
-                               "asked again for the same dossier)",
-                    "security": [{"bearer": []}],
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/ReceiptIn"}}}},
-                    "responses": {
-                        "201": reply("Receipt", "a new code"),
-                        "200": reply("Receipt", "the dossier's existing code"),
-                        "401": failed("missing, unknown or revoked token"),
-                        "403": failed("the unit is outside the token's scope"),
-                        "422": failed("invalid input", with_fields=True),
-                    },
-                },
-            },
-            "/api/v1/receipt-tokens/{token}.png": {
-                "get": {
-                    "operationId": "receipt_tokens_png",
-                    "summary": "The code's QR as PNG",
-                    "security": [{"bearer": []}],
-                    "parameters": [{"name": "token", "in": "path", "required": True,
-                                    "schema": {"type": "string"}}],
-                    "responses": {
-                        "200": {"description": "PNG", "content": {"image/png": {}}},
-                        "401": failed("missing, unknown or revoked token"),
-                        "403": failed("the unit is outside the token's scope"),
-                        "404": failed("no such code"),
-                        "410": failed("the code has expired"),
-                    },
-                },
-            },
-            "/api/v1/receipt-tokens/{token}.svg": {
-                "get": {
-                    "operationId": "receipt_tokens_svg",
-                    "summary": "The code's QR as SVG",
-                    "security": [{"bearer": []}],
-                    "parameters": [{"name": "token", "in": "path", "required": True,
-                                    "schema": {"type": "string"}}],
-                    "responses": {
-                        "200": {"description": "SVG", "content": {"image/svg+xml": {}}},
-                        "401": failed("missing, unknown or revoked token"),
-                        "403": failed("the unit is outside the token's scope"),
-                        "404": failed("no such code"),
-                        "410": failed("the code has expired"),
-                    },
-                },
-            },
-            "/api/v1/paper-batches": {
-                "post": {
-                    "operationId": "paper_batches_create",
-                    "summary": "Register a batch of paper ballots (clerk or admin)",
-                    "security": [{"bearer": []}],
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/PaperBatchIn"}}}},
-                    "responses": {
-                        "201": reply("PaperBatch", "created"),
-                        "401": failed("missing, unknown or revoked token"),
-                        "403": failed("not a clerk or admin of the unit"),
-                        "422": failed("invalid input", with_fields=True),
-                    },
-                },
-            },
-            "/api/v1/paper-batches/{batch_id}": {
-                "get": {
-                    "operationId": "paper_batches_show",
-                    "summary": "A batch with entered and remaining sheets",
-                    "security": [{"bearer": []}],
-                    "parameters": [{"name": "batch_id", "in": "path", "required": True,
-                                    "schema": {"type": "integer"}}],
-                    "responses": {
-                        "200": reply("PaperBatch", "the batch"),
-                        "401": failed("missing, unknown or revoked token"),
-                        "403": failed("not a clerk or admin"),
-                        "404": failed("no such batch in the token's scope"),
-                    },
-                },
-            },
-            "/api/v1/paper-batches/{batch_id}/ballots": {
-                "post": {
-                    "operationId": "paper_batches_ballots",
-                    "summary": "Key in one sheet of a batch",
-                    "security": [{"bearer": []}],
-                    "parameters": [{"name": "batch_id", "in": "path", "required": True,
-                                    "schema": {"type": "integer"}}],
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/PaperSheetIn"}}}},
-                    "responses": {
-                        "201": {"description": "entered", "content": {"application/json": {
-                            "schema": {"type": "object",
-                                       "required": ["batch", "serial", "ballot"],
-                                       "properties": {"batch": {"type": "integer"},
-                                                      "serial": {"type": "integer"},
-                                                      "ballot": {"type": "integer"}}}}}},
-                        "401": failed("missing, unknown or revoked token"),
-                        "403": failed("not a clerk or admin"),
-                        "404": failed("no such batch in the token's scope"),
-                        "409": failed("the serial is already entered in this batch",
-                                      with_fields=True),
-                        "422": failed("invalid, or more sheets than were returned",
-                                      with_fields=True),
-                    },
-                },
-            },
+            "/api/v1/votes": {"post": token_op(
+                "votes_create", "Record a vote (idempotent on client_id)",
+                requestBody=json_body("VoteIn"), responses={
+                    "201": reply("Vote", "stored"),
+                    "200": reply("Vote", "identical replay of a stored vote; nothing stored"),
+                    "403": failed("the token may not vote for this unit or channel"),
+                    "409": failed("client_id already used with different content, or the "
+                                  "receipt code already rated its dossier"),
+                    "410": failed("the receipt code has expired"),
+                    "413": failed("body too large"),
+                    "422": failed("invalid input", with_fields=True),
+                })},
+            "/api/v1/figures": {"get": token_op(
+                "figures_show", "Satisfaction figures for a unit and inclusive local dates",
+                parameters=[
+                    *UNIT_PERIOD_PARAMS,
+                    {"name": "channel", "in": "query", "schema": {"enum": list(CHANNELS)}},
+                ], responses={
+                    "200": reply("Figures", "figures"),
+                    "403": failed("the unit is outside the token's scope"),
+                    "404": failed("no such unit", with_fields=True),
+                    "422": failed("invalid parameters", with_fields=True),
+                })},
+            "/api/v1/figures/items": {"get": token_op(
+                "figures_items", "Per item, per element and overall figures of a "
+                                 "questionnaire, per version",
+                parameters=[
+                    *UNIT_PERIOD_PARAMS,
+                    {"name": "questionnaire", "in": "query", "required": True,
+                     "schema": {"type": "string"}},
+                    {"name": "version", "in": "query", "schema": {"type": "integer"}},
+                ], responses={
+                    "200": reply("ItemFigures", "figures per version"),
+                    "403": failed("the unit is outside the token's scope"),
+                    "404": failed("no such unit or questionnaire", with_fields=True),
+                    "422": failed("invalid parameters", with_fields=True),
+                })},
+            "/api/v1/receipt-tokens": {"post": token_op(
+                "receipt_tokens_create", "A single-use QR code for a dossier receipt (the "
+                                         "same code when asked again for the same dossier)",
+                requestBody=json_body("ReceiptIn"), responses={
+                    "201": reply("Receipt", "a new code"),
+                    "200": reply("Receipt", "the dossier's existing code"),
+                    "403": failed("the unit is outside the token's scope"),
+                    "422": failed("invalid input", with_fields=True),
+                })},
+            **{f"/api/v1/receipt-tokens/{{token}}.{kind}": {"get": token_op(
+                f"receipt_tokens_{kind}", f"The code's QR as {kind.upper()}",
+                parameters=[path_param("token", "string")], responses={
+                    "200": {"description": kind.upper(), "content": {mimetype: {}}},
+                    "403": failed("the unit is outside the token's scope"),
+                    "404": failed("no such code"),
+                    "410": failed("the code has expired"),
+                })} for kind, mimetype in (("png", "image/png"), ("svg", "image/svg+xml"))},
+            "/api/v1/paper-batches": {"post": token_op(
+                "paper_batches_create", "Register a batch of paper ballots (clerk or admin)",
+                requestBody=json_body("PaperBatchIn"), responses={
+                    "201": reply("PaperBatch", "created"),
+                    "403": failed("not a clerk or admin of the unit"),
+                    "422": failed("invalid input", with_fields=True),
+                })},
+            "/api/v1/paper-batches/{batch_id}": {"get": token_op(
+                "paper_batches_show", "A batch with entered and remaining sheets",
+                parameters=[path_param("batch_id", "integer")], responses={
+                    "200": reply("PaperBatch", "the batch"),
+                    "403": failed("not a clerk or admin"),
+                    "404": failed("no such batch in the token's scope"),
+                })},
+            "/api/v1/paper-batches/{batch_id}/ballots": {"post": token_op(
+                "paper_batches_ballots", "Key in one sheet of a batch",
+                parameters=[path_param("batch_id", "integer")],
+                requestBody=json_body("PaperSheetIn"), responses={
+                    "201": {"description": "entered", "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["batch", "serial", "ballot"],
+                                   "properties": {"batch": {"type": "integer"},
+                                                  "serial": {"type": "integer"},
+                                                  "ballot": {"type": "integer"}}}}}},
+                    "403": failed("not a clerk or admin"),
+                    "404": failed("no such batch in the token's scope"),
+                    "409": failed("the serial is already entered in this batch",
+                                  with_fields=True),
+                    "422": failed("invalid, or more sheets than were returned",
+                                  with_fields=True),
+                })},
             "/api/v1/units": {
                 "get": {
                     "operationId": "units_index",
