@@ -1,6 +1,11 @@
 """The one mapping from validation and service errors to the API's JSON error body:
 ``{"error": key, "message": text[, "errors": {field: text}]}``, texts in the request's
-language (``survey_app.messages``)."""
+language (``survey_app.messages``).
+
+A pydantic ``ValidationError`` becomes problems by field (:func:`validation_problems`): the
+checks of ``requests.py`` raise errors typed by message key, and pydantic's own types map to
+the same keys (missing → required, extra_forbidden → unknown_field, …). A service's refusal
+(``services/errors.py``) answers by its kind (:func:`service_error`)."""
 
 from __future__ import annotations
 
@@ -8,11 +13,41 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, jsonify
+from pydantic import BaseModel, ValidationError
 
 from ...domain.problems import Problem
 from ...i18n import current_language
-from ...messages import message
+from ...inputs import printable
+from ...messages import MESSAGES, message
 from ...services.errors import Conflict, Forbidden, Gone, Invalid, NotFound, ServiceError
+
+#: pydantic's error types that stand for a message key of their own.
+PYDANTIC_KEYS = {"missing": "required", "extra_forbidden": "unknown_field",
+                 "string_too_long": "too_long", "uuid_parsing": "bad_uuid",
+                 "uuid_type": "bad_uuid"}
+
+
+def validation_problems(exc: ValidationError, model: type[BaseModel]) -> dict[str, Problem]:
+    """Problems by field for a failed validation: unknown fields first (in the order sent),
+    then the model's fields in their declared order."""
+    unknown: dict[str, Problem] = {}
+    known: dict[str, Problem] = {}
+    for err in exc.errors(include_url=False):
+        loc = err["loc"]
+        name = printable(str(loc[0])) if loc else "body"
+        field = model.model_fields.get(name)
+        name = (field.alias or name) if field is not None else name
+        kind = err["type"]
+        key = PYDANTIC_KEYS.get(kind, kind if kind in MESSAGES else "invalid")
+        params = dict(err.get("ctx") or {})
+        if kind == "string_too_long":
+            params = {"max": params.get("max_length")}
+        target = unknown if kind == "extra_forbidden" else known
+        target.setdefault(name, Problem(key, params))
+    order = [f.alias or n for n, f in model.model_fields.items()]
+    return {**unknown, **{n: known[n] for n in order if n in known},
+            **{n: p for n, p in known.items() if n not in order}}
+
 
 #: The status of each kind of service error.
 STATUS: tuple[tuple[type[ServiceError], int], ...] = (

@@ -4,8 +4,8 @@ Each model forbids unknown fields, and its limits are written once: the OpenAPI 
 ``components/schemas`` are generated from these models (``docs.py``), and the views validate
 with them (:func:`validate`). A failed check raises a ``PydanticCustomError`` whose type is a
 message key of ``survey_app.messages`` and whose context its parameters, so the API answers
-the same bilingual field errors as ever (``problems.py``). Rules that need the database (a unit
-exists, the caller may use it) stay in the services and views.
+the same bilingual field errors as ever (``problems.validation_problems``). Rules that need
+the database (a unit exists, the caller may use it) stay in the services and views.
 
 The vote body is checked by ``services/votes.parse_vote`` (its order of checks and messages
 are part of the API); :class:`VoteIn` declares its shape for the document.
@@ -39,14 +39,13 @@ from ...inputs import (
     ascii_int,
     in_date_range,
     iso_date,
-    printable,
     unencodable_fields,
 )
-from ...messages import MESSAGES
 from ...services import receipts as receipts_service
 from ...services.errors import Invalid
 from ...services.paper import LABEL_MAX, MAX_ISSUED
 from ...services.votes import DEFAULT_QUESTIONNAIRE, MAX_VERSION, TEXT_LIMITS
+from .problems import validation_problems
 
 #: The longest date range a figures query (or a batch) may span.
 MAX_RANGE_DAYS = 3660
@@ -286,39 +285,13 @@ BODIES: tuple[type[BaseModel], ...] = (VoteIn, PaperBatchIn, PaperSheetIn, Recei
 
 # --- validation -----------------------------------------------------------------------------
 
-_KEYS = {"missing": "required", "extra_forbidden": "unknown_field",
-         "string_too_long": "too_long", "uuid_parsing": "bad_uuid", "uuid_type": "bad_uuid"}
-
-
-def problems_of(exc: ValidationError, model: type[BaseModel]) -> dict[str, Problem]:
-    """Problems by field for a failed validation: unknown fields first (in the order sent),
-    then the model's fields in their declared order."""
-    unknown: dict[str, Problem] = {}
-    known: dict[str, Problem] = {}
-    for err in exc.errors(include_url=False):
-        loc = err["loc"]
-        name = printable(str(loc[0])) if loc else "body"
-        field = model.model_fields.get(name)
-        name = (field.alias or name) if field is not None else name
-        kind = err["type"]
-        key = _KEYS.get(kind, kind if kind in MESSAGES else "invalid")
-        params = dict(err.get("ctx") or {})
-        if kind == "string_too_long":
-            params = {"max": params.get("max_length")}
-        target = unknown if kind == "extra_forbidden" else known
-        target.setdefault(name, Problem(key, params))
-    order = [f.alias or n for n, f in model.model_fields.items()]
-    return {**unknown, **{n: known[n] for n in order if n in known},
-            **{n: p for n, p in known.items() if n not in order}}
-
-
 def validate(model: type[Request], data: Mapping[str, Any]
              ) -> tuple[Any, dict[str, Problem]]:
     """``(instance, {})`` or ``(None, problems by field)``."""
     try:
         return model.model_validate(dict(data)), {}
     except ValidationError as exc:
-        return None, problems_of(exc, model)
+        return None, validation_problems(exc, model)
 
 
 def read_body(model: type[Request], *, judged_later: Collection[str] = (),
