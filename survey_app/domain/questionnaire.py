@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..inputs import encodable
+from .problems import Problem
 from .vocab import LEVELS
 
 ITEM_KINDS = (
@@ -333,14 +334,6 @@ def _parse_item(
         section=section.get("code"),
         element=section.get("element"),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A validation failure: a message key and its parameters."""
-
-    key: str
-    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 def validate_answers(

@@ -11,14 +11,18 @@ from werkzeug.security import generate_password_hash
 
 from ..domain.vocab import ROLES
 from ..models import ApiToken, Counter, KioskDevice, Unit, UserAccount
+from .errors import Invalid
 from .security import API_TOKEN_PREFIX, DEVICE_TOKEN_PREFIX, new_token, token_digest
 
 #: last_used_at / last_seen_at are refreshed at most this often, to keep votes write-light.
 TOUCH_INTERVAL = timedelta(minutes=5)
 
 
-class AccountError(ValueError):
+class AccountError(Invalid, ValueError):
     """A request about accounts that cannot be met; the message says why."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail=detail)
 
 
 def create_user(session: Session, username: str, role: str, password: str,

@@ -23,13 +23,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from ..domain.problems import Problem
 from ..domain.questionnaire import Definition
 from ..models import Ballot, Counter, KioskDevice, KioskPairingCode, Unit, UserAccount
+from .access import scoped
 from .accounts import TOUCH_INTERVAL, register_kiosk
+from .errors import Gone, Invalid, NotFound, ServiceError
 from .questionnaires import QuestionnaireVersion, assigned_questionnaire, questionnaire_version
 from .security import DEVICE_TOKEN_PREFIX, keyed_hash, token_digest
 from .state import AlreadyChanged, transition
-from .units import subtree_ids
 from .votes import VoteIn
 
 #: Unambiguous characters only: no 0/O, 1/I/L, so a code read aloud or off paper is typed right.
@@ -45,12 +47,31 @@ KIOSK_QUESTIONNAIRE = "KIOSK-3L"
 CLIENT_ITEMS = frozenset({"overall", "reasons", "comment"})
 
 
-class PairingError(ValueError):
-    """A code that cannot be exchanged. ``kind``: malformed, unknown, expired or used."""
+class PairingError(ServiceError, ValueError):
+    """A code that cannot be exchanged. ``kind``: malformed, unknown, expired or used (one
+    subclass each); the key is ``pairing_<kind>``, about the field ``code``."""
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        super().__init__(kind)
+    kind = "malformed"
+
+    def __init__(self) -> None:
+        key = f"pairing_{self.kind}"
+        super().__init__(key, problems={"code": Problem(key)})
+
+
+class PairingMalformed(PairingError, Invalid):
+    kind = "malformed"
+
+
+class PairingUnknown(PairingError, NotFound):
+    kind = "unknown"
+
+
+class PairingExpired(PairingError, Gone):
+    kind = "expired"
+
+
+class PairingUsed(PairingError, Invalid):
+    kind = "used"
 
 
 #: Defaults of the burst rule: more than 5 votes answered within 60 s (see :func:`burst_flag`).
@@ -119,17 +140,17 @@ def pair_device(session: Session, raw_code: str, *, secret_key: str, now: dateti
     """
     code = normalise_code(raw_code)
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
-        raise PairingError("malformed")
+        raise PairingMalformed()
     row = session.scalar(
         select(KioskPairingCode)
         .options(joinedload(KioskPairingCode.unit), joinedload(KioskPairingCode.counter))
         .where(KioskPairingCode.code_hash == _code_hash(secret_key, code)))
     if row is None:
-        raise PairingError("unknown")
+        raise PairingUnknown()
     if row.used_at is not None:
-        raise PairingError("used")
+        raise PairingUsed()
     if row.expires_at <= now:
-        raise PairingError("expired")
+        raise PairingExpired()
     device, token = register_kiosk(session, row.unit, row.counter, row.label)
     claimed = session.execute(
         update(KioskPairingCode)
@@ -138,7 +159,7 @@ def pair_device(session: Session, raw_code: str, *, secret_key: str, now: dateti
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        raise PairingError("used")
+        raise PairingUsed()
     session.refresh(row)
     return device, token, row
 
@@ -150,9 +171,7 @@ def open_codes(session: Session, user: UserAccount, now: datetime) -> list[Kiosk
                      joinedload(KioskPairingCode.created_by))
             .where(KioskPairingCode.used_at.is_(None), KioskPairingCode.expires_at > now)
             .order_by(KioskPairingCode.id.desc()))
-    if user.role != "admin":
-        stmt = stmt.where(KioskPairingCode.unit_id.in_(subtree_ids(user.unit_id or 0)))
-    return list(session.scalars(stmt))
+    return list(session.scalars(scoped(stmt, user, KioskPairingCode.unit_id)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,8 +228,8 @@ def devices_in_scope(session: Session, user: UserAccount | None) -> list[KioskDe
             .outerjoin(Counter, Counter.id == KioskDevice.counter_id)
             .options(joinedload(KioskDevice.unit), joinedload(KioskDevice.counter))
             .order_by(Unit.code, Counter.code, KioskDevice.id))
-    if user is not None and user.role != "admin":
-        stmt = stmt.where(KioskDevice.unit_id.in_(subtree_ids(user.unit_id or 0)))
+    if user is not None:
+        stmt = scoped(stmt, user, KioskDevice.unit_id)
     return list(session.scalars(stmt))
 
 

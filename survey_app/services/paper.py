@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 
 from ..domain import rounding
 from ..domain.periods import Period
-from ..domain.questionnaire import Definition, Problem
+from ..domain.problems import Problem
+from ..domain.questionnaire import Definition
 from ..inputs import ascii_int
 from ..models import Ballot, PaperBatch, PaperCheck, PaperSheet, Questionnaire, Unit, UserAccount
 from . import votes
 from .audit import record_action
 from .ballots import set_ballot_status
+from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .questionnaires import QuestionnaireVersion, questionnaire_version
 from .state import delete_once, transition
 from .units import subtree_ids
@@ -34,13 +36,24 @@ from .units import subtree_ids
 MAX_ISSUED = 100_000
 
 
-class PaperError(Exception):
-    """A paper request that cannot be met: ``status`` 404/409/422 and problems by field."""
+class PaperError(ServiceError):
+    """A paper request that cannot be met, with problems by field: one subclass per kind."""
 
-    def __init__(self, status: int, problems: dict[str, Problem]) -> None:
-        self.status = status
-        self.problems = problems
-        super().__init__(", ".join(problems))
+
+class PaperInvalid(PaperError, Invalid):
+    problems: dict[str, Problem]
+
+
+class PaperConflict(PaperError, Conflict):
+    problems: dict[str, Problem]
+
+
+class PaperNotFound(PaperError, NotFound):
+    pass
+
+
+class PaperForbidden(PaperError, Forbidden):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +83,10 @@ class BatchSummary:
         }
 
 
+#: The longest label of a batch.
+LABEL_MAX = 120
+
+
 def _check_counts(issued: Any, returned: Any, problems: dict[str, Problem]) -> None:
     for name, value in (("issued", issued), ("returned", returned)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0 \
@@ -88,10 +105,10 @@ def create_batch(session: Session, *, unit: Unit, questionnaire: QuestionnaireVe
     _check_counts(issued, returned, problems)
     if "paper" not in questionnaire.definition.channels:
         problems["questionnaire"] = Problem("channel_not_allowed", {"channel": "paper"})
-    if label is not None and len(label) > 120:
-        problems["label"] = Problem("too_long", {"max": 120})
+    if label is not None and len(label) > LABEL_MAX:
+        problems["label"] = Problem("too_long", {"max": LABEL_MAX})
     if problems:
-        raise PaperError(422, problems)
+        raise PaperInvalid(problems=problems)
     batch = PaperBatch(unit=unit, questionnaire_id=questionnaire.id, label=label,
                        period_from=period.start, period_to=period.end, issued=issued,
                        returned=returned, created_by_id=user.id if user else None)
@@ -115,7 +132,7 @@ def update_batch(session: Session, batch: PaperBatch, *, issued: Any, returned: 
     if not problems and issued < max_serial(session, batch.id):
         problems["issued"] = Problem("issued_below_serial")
     if problems:
-        raise PaperError(422, problems)
+        raise PaperInvalid(problems=problems)
     changes = {k: [old, new] for k, old, new in (("issued", batch.issued, issued),
                                                   ("returned", batch.returned, returned),
                                                   ("label", batch.label, label)) if old != new}
@@ -172,7 +189,7 @@ def load_batch(session: Session, batch_id: int, *, lock: bool = False) -> PaperB
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     batch = session.scalar(stmt)
     if batch is None:
-        raise PaperError(404, {"batch": Problem("not_found")})
+        raise PaperNotFound()
     return batch
 
 
@@ -187,22 +204,23 @@ def batch_questionnaire(session: Session, batch: PaperBatch) -> QuestionnaireVer
 def enter_sheet(session: Session, batch: PaperBatch, *, serial: Any, answers: Any,
                 answered_on: date | None, user: UserAccount, policy: votes.VotePolicy
                 ) -> PaperSheet:
-    """Key in one sheet: 409 for a serial already entered, 422 for a bad serial or answers or
-    for more sheets than were returned."""
+    """Key in one sheet: a conflict for a serial already entered; invalid for a bad serial or
+    answers or for more sheets than were returned."""
     batch = load_batch(session, batch.id, lock=True)
     if isinstance(serial, bool) or not isinstance(serial, int) or not 1 <= serial <= batch.issued:
-        raise PaperError(422, {"serial": Problem("bad_serial", {"max": batch.issued})})
+        raise PaperInvalid(problems={"serial": Problem("bad_serial", {"max": batch.issued})})
     if answered_on is None:
         answered_on = batch.period_to
     elif not batch.period_from <= answered_on <= batch.period_to:
-        raise PaperError(422, {"answered_on": Problem("outside_period", {
+        raise PaperInvalid(problems={"answered_on": Problem("outside_period", {
             "from": batch.period_from.isoformat(), "to": batch.period_to.isoformat()})})
     if session.scalar(select(PaperSheet.id).where(PaperSheet.batch_id == batch.id,
                                                   PaperSheet.serial == serial)):
-        raise PaperError(409, {"serial": Problem("serial_taken", {"serial": serial})})
+        raise PaperConflict(problems={"serial": Problem("serial_taken", {"serial": serial})})
     entered = entered_count(session, batch.id)
     if entered >= batch.returned:
-        raise PaperError(422, {"serial": Problem("batch_full", {"returned": batch.returned})})
+        raise PaperInvalid(problems={"serial": Problem("batch_full",
+                                                       {"returned": batch.returned})})
     questionnaire = batch_questionnaire(session, batch)
     noon = datetime.combine(answered_on, time(12, 0), ZoneInfo(str(policy.timezone)))
     payload = {
@@ -213,9 +231,9 @@ def enter_sheet(session: Session, batch: PaperBatch, *, serial: Any, answers: An
     try:
         vote = votes.parse_vote(session, payload, votes.Principal(user=user), policy)
     except votes.VoteInvalid as exc:
-        raise PaperError(422, exc.problems) from exc
+        raise PaperInvalid(problems=exc.problems) from exc
     except votes.VoteForbidden as exc:
-        raise PaperError(403, {"unit": Problem(exc.key)}) from exc
+        raise PaperForbidden("forbidden_unit") from exc  # the key the clerk's unit scope gives
     result = votes.record_vote(session, vote, received_at=datetime.now(timezone.utc),
                                policy=policy)
     sheet = PaperSheet(batch_id=batch.id, serial=serial, ballot_id=result.vote.id,
@@ -291,11 +309,11 @@ def enter_check(session: Session, batch: PaperBatch, *, serial: int, answers: di
     first = session.scalar(select(PaperSheet).where(PaperSheet.batch_id == batch.id,
                                                     PaperSheet.serial == serial))
     if first is not None and first.keyed_by_id == user.id:
-        raise PaperError(409, {"serial": Problem("same_clerk")})
+        raise PaperConflict(problems={"serial": Problem("same_clerk")})
     existing = session.scalar(select(PaperCheck).where(PaperCheck.batch_id == batch.id,
                                                        PaperCheck.serial == serial))
     if existing is not None:
-        raise PaperError(409, {"serial": Problem("serial_taken", {"serial": serial})})
+        raise PaperConflict(problems={"serial": Problem("serial_taken", {"serial": serial})})
     check = PaperCheck(batch_id=batch.id, serial=serial, answers=answers, keyed_by_id=user.id)
     session.add(check)
     session.flush()
@@ -373,12 +391,12 @@ def read_rows(filename: str, data: bytes) -> list[list[str]]:
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
         except Exception as exc:  # openpyxl raises several kinds for a non-XLSX file
-            raise PaperError(422, {"file": Problem("bad_file")}) from exc
+            raise PaperInvalid(problems={"file": Problem("bad_file")}) from exc
         return [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PaperError(422, {"file": Problem("bad_file")}) from exc
+        raise PaperInvalid(problems={"file": Problem("bad_file")}) from exc
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
 
 
@@ -399,12 +417,12 @@ def import_sheets(session: Session, batch: PaperBatch, rows: list[list[str]], *,
     definition = questionnaire.definition
     if not rows or [h.split(" – ")[0].strip() for h in rows[0]][:2] != [SERIAL_HEADER,
                                                                         DATE_HEADER]:
-        raise PaperError(422, {"row 1": Problem("bad_header", {
+        raise PaperInvalid(problems={"row 1": Problem("bad_header", {
             "header": ", ".join(template_headers(definition)[:3]) + ", …"})})
     codes = [h.split(" – ")[0].strip() for h in rows[0][2:]]
     unknown = [c for c in codes if definition.item(c) is None]
     if unknown:
-        raise PaperError(422, {"row 1": Problem("unknown_columns",
+        raise PaperInvalid(problems={"row 1": Problem("unknown_columns",
                                                 {"columns": ", ".join(unknown)})})
     problems: dict[str, Problem] = {}
     entered = 0
@@ -434,11 +452,11 @@ def import_sheets(session: Session, batch: PaperBatch, rows: list[list[str]], *,
                         user=user, policy=policy)
             entered += 1
         except PaperError as exc:
-            for fld, p in exc.problems.items():
+            for fld, p in exc.by_field("batch").items():
                 problems[f"row {n}: {fld.removeprefix('answers.')}"] = p
     if problems:
         savepoint.rollback()
-        raise PaperError(422, problems)
+        raise PaperInvalid(problems=problems)
     savepoint.commit()
     record_action(session, user, "paper.batch.import", "paper_batch", batch.id, sheets=entered)
     return entered

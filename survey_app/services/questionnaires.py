@@ -22,6 +22,7 @@ from ..models import (
     QuestionnaireItem,
     Unit,
 )
+from .errors import Invalid
 from .security import fingerprint
 
 
@@ -65,12 +66,12 @@ def questionnaire_version(session: Session, code: str,
     return loaded
 
 
-class QuestionnaireLoadError(ValueError):
+class QuestionnaireLoadError(Invalid, ValueError):
     """A definition cannot be stored; ``problems`` are (key, message) pairs."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{k}: {m}" for k, m in problems))
+        super().__init__(detail="; ".join(f"{k}: {m}" for k, m in problems))
+        self.problems = problems  # type: ignore[assignment]  # the command line reads these
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,18 +20,34 @@ from sqlalchemy.orm import Session
 
 from ..db import lock_key
 from ..models import Counter, ReceiptToken, Unit, UserAccount
+from .errors import Conflict, Gone, NotFound, ServiceError
 from .security import keyed_hash
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
 
 
-class ReceiptError(Exception):
-    """The code cannot be used; ``kind`` is invalid, expired or used."""
+class ReceiptError(ServiceError):
+    """The code cannot be used; ``kind`` is invalid, expired or used (one subclass each)."""
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        super().__init__(kind)
+    kind = "invalid"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class ReceiptInvalid(ReceiptError, NotFound):
+    kind = "invalid"
+
+
+class ReceiptExpired(ReceiptError, Gone):
+    kind = "expired"
+    default_key = "receipt_expired"
+
+
+class ReceiptUsed(ReceiptError, Conflict):
+    kind = "used"
+    default_key = "receipt_used"
 
 
 def _signature(secret_key: str, nonce: str) -> str:
@@ -85,14 +101,14 @@ def receipt_for_token(session: Session, token: str, *, secret_key: str, now: dat
     nonce, _, signature = token.partition(".")
     if not nonce or not signature or len(nonce) > 32 or not hmac.compare_digest(
             signature.encode(), _signature(secret_key, nonce).encode()):
-        raise ReceiptError("invalid")
+        raise ReceiptInvalid()
     receipt = session.scalar(select(ReceiptToken).where(ReceiptToken.nonce == nonce))
     if receipt is None:
-        raise ReceiptError("invalid")
+        raise ReceiptInvalid()
     if receipt.used_at is not None and not allow_used:
-        raise ReceiptError("used")
+        raise ReceiptUsed()
     if receipt.used_at is None and receipt.expires_at <= now:
-        raise ReceiptError("expired")
+        raise ReceiptExpired()
     return receipt
 
 
@@ -107,4 +123,4 @@ def consume_receipt(session: Session, receipt: ReceiptToken, ballot_id: int,
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ReceiptError("used")
+        raise ReceiptUsed()

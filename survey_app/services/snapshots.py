@@ -32,6 +32,7 @@ from ..models import (
 from ..models.ballot import ROLLED_STATUSES
 from .audit import record_action
 from .breakdowns import lineage
+from .errors import Conflict
 from .state import AlreadyChanged, transition
 from .units import lock_tree_of, subtree_ids
 
@@ -42,8 +43,11 @@ MAX_LISTED_CHANGES = 200
 SnapshotKey = tuple[int, str, str, str, str]  # unit_id, dimension, key, status, level
 
 
-class CloseError(ValueError):
+class CloseError(Conflict, ValueError):
     """A close or reopen that cannot be done; the message is shown to the administrator."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail=detail)
 
 
 @dataclass(frozen=True, slots=True)

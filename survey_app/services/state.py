@@ -17,14 +17,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, update
 from sqlalchemy.orm import Session
 
+from .errors import Conflict
 
-class AlreadyChanged(Exception):
+
+class AlreadyChanged(Conflict):
     """The row was no longer in the state the request saw: another request changed it first."""
 
     def __init__(self, what: str, row_id: Any) -> None:
+        super().__init__(detail=f"{what} {row_id} was changed by another request")
         self.what = what
         self.row_id = row_id
-        super().__init__(f"{what} {row_id} was changed by another request")
 
 
 def transition(session: Session, entity: Any, row_id: Any, *expected: ColumnElement[bool],

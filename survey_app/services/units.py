@@ -12,18 +12,21 @@ from sqlalchemy.orm import Session
 
 from ..domain.vocab import UNIT_KINDS
 from ..models import Counter, Unit
+from .errors import Invalid
 
 UNIT_CSV_HEADER = ("code", "name", "kind", "parent_code")
 #: Unit and counter codes appear in URLs and posters (``/q/c/UNIT.COUNTER``): no dots or spaces.
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
-class RowErrors(ValueError):
-    """Rows that cannot be imported; nothing was stored. ``problems`` are (line, message)."""
+class RowErrors(Invalid, ValueError):
+    """Rows that cannot be imported; nothing was stored. ``rows`` (also ``problems``) are
+    (line, message) pairs."""
 
     def __init__(self, problems: list[tuple[int, str]]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(f"line {n}: {m}" for n, m in problems))
+        super().__init__(detail="\n".join(f"line {n}: {m}" for n, m in problems))
+        self.rows = problems
+        self.problems = problems  # type: ignore[assignment]  # the command line reads these
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,46 +20,51 @@ from sqlalchemy.orm import Session
 
 from ..db import insert_for
 from ..domain.periods import counted_time, local_date
-from ..domain.questionnaire import Problem, validate_answers
+from ..domain.problems import Problem
+from ..domain.questionnaire import validate_answers
 from ..domain.vocab import CHANNELS, RESPONDENT_GROUPS
 from ..inputs import printable, unencodable_fields
 from ..models import Answer, Ballot, Counter, KioskDevice, Unit, UserAccount
+from .access import may_enter_paper
 from .breakdowns import REASON_ITEM, ballot_cells, bump_breakdowns
+from .errors import Conflict, Forbidden, Invalid
 from .questionnaires import QuestionnaireVersion, assigned_questionnaire, questionnaire_version
 from .security import fingerprint, keyed_hash
 from .tallies import bump_tally
-from .units import counter_by_code, in_subtree, unit_by_code
+from .units import counter_by_code, unit_by_code
 
 DEFAULT_QUESTIONNAIRE = "KIOSK-3L"
 MAX_VERSION = 1_000_000
+#: Longest text of each free-text context field of a vote (the API's VoteIn schema reads these).
+TEXT_LIMITS = {"procedure_field": 80, "procedure_code": 40, "dossier": 100}
 VOTE_FIELDS = frozenset({
     "client_id", "unit", "counter", "channel", "questionnaire", "version", "answers",
     "answered_at", "respondent_group", "procedure_field", "procedure_code", "dossier",
 })
 
 
-class VoteInvalid(ValueError):
-    """422: problems by field (``answers.overall`` for an item)."""
+class VoteInvalid(Invalid, ValueError):
+    """Problems by field (``answers.overall`` for an item)."""
+
+    problems: dict[str, Problem]
 
     def __init__(self, problems: Mapping[str, Problem]) -> None:
-        self.problems = dict(problems)
-        super().__init__(", ".join(self.problems))
+        super().__init__(problems=problems)
 
 
-class VoteForbidden(PermissionError):
-    """403: the credential may not vote this way; ``key`` is a message key."""
+class VoteForbidden(Forbidden, PermissionError):
+    """The credential may not vote this way; ``key`` is a message key."""
 
     def __init__(self, key: str) -> None:
-        self.key = key
         super().__init__(key)
 
 
-class VoteConflict(Exception):
-    """409: the client_id is taken by a ballot with different content."""
+class VoteConflict(Conflict):
+    """The client_id is taken by a ballot with different content."""
 
     def __init__(self, client_id: uuid.UUID) -> None:
+        super().__init__(detail=str(client_id))
         self.client_id = client_id
-        super().__init__(str(client_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,17 +198,17 @@ def parse_vote(
     context = {
         "respondent_group": _optional_choice(payload, "respondent_group", RESPONDENT_GROUPS,
                                              problems),
-        "procedure_field": _optional_text(payload, "procedure_field", 80, problems),
-        "procedure_code": _optional_text(payload, "procedure_code", 40, problems),
+        "procedure_field": _optional_text(payload, "procedure_field", problems),
+        "procedure_code": _optional_text(payload, "procedure_code", problems),
     }
-    dossier = _optional_text(payload, "dossier", 100, problems)
+    dossier = _optional_text(payload, "dossier", problems)
     if problems:
         raise VoteInvalid(problems)
     # Respondent fields asked on the form itself fill the ballot's context columns.
     if context["respondent_group"] is None and answers.get("respondent_group") in RESPONDENT_GROUPS:
         context["respondent_group"] = answers["respondent_group"]
     if context["procedure_field"] is None and isinstance(answers.get("procedure_field"), str):
-        context["procedure_field"] = answers["procedure_field"][:80]
+        context["procedure_field"] = answers["procedure_field"][:TEXT_LIMITS["procedure_field"]]
     assert client_id and answered_at and unit and channel and questionnaire
 
     _authorise(session, principal, unit.id, channel)
@@ -307,7 +312,7 @@ def _authorise(session: Session, principal: Principal, unit_id: int, channel: st
         return
     if user.role != "clerk" or channel != "paper":
         raise VoteForbidden("forbidden")
-    if user.unit_id is None or not in_subtree(session, user.unit_id, unit_id):
+    if not may_enter_paper(session, user, unit_id):
         raise VoteForbidden("forbidden_unit")
 
 
@@ -433,8 +438,9 @@ def _optional_choice(payload: Mapping[str, Any], name: str, allowed: tuple[str, 
     return str(value)
 
 
-def _optional_text(payload: Mapping[str, Any], name: str, limit: int,
+def _optional_text(payload: Mapping[str, Any], name: str,
                    problems: dict[str, Problem]) -> str | None:
+    limit = TEXT_LIMITS[name]
     value = payload.get(name)
     if value is None or value == "":
         return None

@@ -39,9 +39,10 @@ from wtforms.validators import DataRequired, Length
 from ..db import get_session
 from ..models import UserAccount
 from ..ratelimit import counter
+from ..services import access
 from ..services.accounts import end_sessions
 from ..services.security import keyed_hash
-from ..services.units import in_subtree
+from .access import declare, public
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -110,16 +111,22 @@ def login_required(*roles: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return declare("login:" + ",".join(roles) if roles else "login")(wrapper)
 
     return decorate
 
 
 def may_see_unit(user: UserAccount, unit_id: int) -> bool:
-    """Admins see every unit; officers and clerks their own subtree."""
-    if user.role == "admin":
-        return True
-    return user.unit_id is not None and in_subtree(get_session(), user.unit_id, unit_id)
+    """Admins see every unit; officers and clerks their own subtree (``access.may_read``)."""
+    return access.may_read(get_session(), user, unit_id)
+
+
+def require_page(rule: access.Rule, unit_id: int | None) -> None:
+    """A page's check of an access rule for the signed-in user on a unit (None: not found):
+    404 when refused, so other subtrees' units look absent (the API answers 403 instead:
+    ``web/api/access.py``)."""
+    if unit_id is None or not rule(get_session(), current_user(), unit_id):
+        abort(404)
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login() -> Any:
     form = LoginForm()
     status = 200
@@ -239,6 +247,7 @@ def login() -> Any:
 
 
 @bp.post("/logout")
+@public
 def logout() -> Any:
     """Sign out here and everywhere: a copy of this session's cookie no longer opens a page."""
     user = current_user()
@@ -250,6 +259,7 @@ def logout() -> Any:
 
 
 @bp.get("/")
+@public
 def home() -> Any:
     """Start page: officers go to their workspace, others see what the service offers."""
     user = current_user()

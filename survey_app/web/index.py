@@ -28,13 +28,10 @@ from ..services.state import AlreadyChanged
 from ..services.units import unit_by_code
 from .auth import current_user, login_required
 from .downloads import download as _download
+from .forms import CsrfForm
 
 bp = Blueprint("index", __name__, url_prefix="/index")
 ADMIN = "admin"
-
-
-class CsrfForm(FlaskForm):
-    """CSRF only (delete buttons)."""
 
 
 class HandScoreForm(FlaskForm):

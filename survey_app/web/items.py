@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from ..db import get_session
@@ -16,9 +16,9 @@ from ..domain.periods import Period, year
 from ..errors import error_page
 from ..inputs import MAX_DATE, MIN_DATE, in_date_range, iso_date
 from ..models import Questionnaire, Unit
+from ..services.access import may_read, scoped
 from ..services.item_figures import item_figures
-from ..services.units import subtree_ids
-from .auth import current_user, login_required, may_see_unit
+from .auth import current_user, login_required, require_page
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 
@@ -29,10 +29,7 @@ def show() -> Any:
     user = current_user()
     assert user is not None
     session = get_session()
-    stmt = select(Unit).order_by(Unit.name)
-    if user.role != "admin":
-        stmt = stmt.where(Unit.id.in_(subtree_ids(user.unit_id)))  # type: ignore[arg-type]
-    units = list(session.scalars(stmt))
+    units = list(session.scalars(scoped(select(Unit).order_by(Unit.name), user, Unit.id)))
     codes = sorted(set(session.scalars(select(Questionnaire.code))))
     args = request.args
     unit = next((u for u in units if u.code == args.get("unit")), units[0] if units else None)
@@ -53,8 +50,7 @@ def show() -> Any:
     subtree = args.get("subtree", "1") == "1"
     results = []
     if unit is not None and code is not None:
-        if not may_see_unit(user, unit.id):
-            abort(404)
+        require_page(may_read, unit.id)
         results = [r.as_json() for r in item_figures(session, code, unit, period,
                                                       subtree=subtree)]
     return render_template("items/show.html", units=units, unit=unit, codes=codes, code=code,

@@ -23,34 +23,27 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..db import get_session
 from ..inputs import ascii_int
 from ..models import Counter, KioskDevice, Unit
 from ..services import kiosk as kiosk_service
+from ..services.access import may_manage, scoped
 from ..services.audit import record_action
-from ..services.units import subtree_ids
-from .auth import current_user, login_required, may_see_unit
+from .auth import current_user, login_required, may_see_unit, require_page
+from .forms import CsrfForm
 
 bp = Blueprint("kiosk_devices", __name__, url_prefix="/officer/kiosks")
 ROLES = ("admin", "officer")
-
-
-class CsrfForm(FlaskForm):
-    """CSRF only; fields are read from the request by the views."""
 
 
 def _places() -> list[tuple[str, str]]:
     """(value, label) for the place select: each unit in scope, then each of its counters."""
     user = current_user()
     assert user is not None
-    stmt = select(Unit).order_by(Unit.code)
-    if user.role != "admin":
-        stmt = stmt.where(Unit.id.in_(subtree_ids(user.unit_id or 0)))
     session = get_session()
-    units = list(session.scalars(stmt))
+    units = list(session.scalars(scoped(select(Unit).order_by(Unit.code), user, Unit.id)))
     counters: dict[int, list[Counter]] = {}
     for c in session.scalars(select(Counter).where(Counter.unit_id.in_([u.id for u in units]),
                                                    Counter.active.is_(True))
@@ -143,8 +136,7 @@ def revoke(device_id: int) -> Any:
     assert user is not None
     session = get_session()
     device = session.get(KioskDevice, device_id)
-    if device is None or not may_see_unit(user, device.unit_id):
-        abort(404)
+    require_page(may_manage, device.unit_id if device else None)
     if kiosk_service.revoke_device(session, device, datetime.now(timezone.utc)):
         record_action(session, user, "kiosk.revoke", "kiosk_device", device.id,
                       unit=device.unit.code,

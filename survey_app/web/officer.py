@@ -35,11 +35,12 @@ from ..domain.shares import Tally
 from ..domain.vocab import CHANNEL_TERMS, FLAG_TERMS, LEVEL_TERMS, LEVELS, label
 from ..inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date
 from ..models import Ballot, Counter, Unit, UserAccount
+from ..services.access import may_manage, may_read, scoped
 from ..services.ballots import set_ballot_status
 from ..services.dashboard import build_dashboard
 from ..services.state import AlreadyChanged
 from ..services.units import subtree_ids, unit_by_code
-from .auth import current_user, login_required, may_see_unit
+from .auth import current_user, login_required, may_see_unit, require_page
 from .downloads import content_disposition
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
@@ -158,10 +159,7 @@ def _date_arg(args: Any, name: str, errors: dict[str, str]) -> date | None:
 
 def visible_units(user: UserAccount) -> list[Unit]:
     """The units a user may pick: all for an admin, the own subtree for an officer."""
-    stmt = select(Unit).order_by(Unit.name)
-    if user.role != "admin":
-        stmt = stmt.where(Unit.id.in_(subtree_ids(user.unit_id or 0)))
-    return list(get_session().scalars(stmt))
+    return list(get_session().scalars(scoped(select(Unit).order_by(Unit.name), user, Unit.id)))
 
 
 def scoped_unit(user: UserAccount, code: str | None) -> Unit:
@@ -180,8 +178,8 @@ def scoped_unit(user: UserAccount, code: str | None) -> Unit:
             abort(404)
         return unit
     unit = unit_by_code(session, code)
-    if unit is None or not may_see_unit(user, unit.id):
-        abort(404)
+    require_page(may_read, unit.id if unit else None)
+    assert unit is not None
     return unit
 
 
@@ -392,8 +390,8 @@ def review(ballot_id: int) -> ResponseReturnValue:
     assert user is not None
     session = get_session()
     ballot = session.get(Ballot, ballot_id)
-    if ballot is None or not may_see_unit(user, ballot.unit_id):
-        abort(404)
+    require_page(may_manage, ballot.unit_id if ballot else None)
+    assert ballot is not None
     action = request.form.get("action")
     note = (request.form.get("note") or "").strip()
     back = request.form.get("back") or url_for(".flagged")

@@ -7,11 +7,13 @@ from sqlalchemy import text
 
 from ..db import get_session
 from ..ratelimit import store_status
+from .access import public
 
 bp = Blueprint("ops", __name__)
 
 
 @bp.get("/healthz")
+@public
 def health() -> tuple[Response, int]:
     """200 while votes can be stored; 503 only when the database is down or not migrated.
 
@@ -31,6 +33,7 @@ def health() -> tuple[Response, int]:
 
 
 @bp.get("/ping")
+@public
 def ping() -> Response:
     """A trivial endpoint, no database: the baseline for benchmarks."""
     return jsonify({"pong": True})

@@ -21,7 +21,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from reports.cells import append_row, csv_writer
@@ -29,24 +28,21 @@ from reports.paper_form import SIZES_MM, ballots_pdf
 
 from ..db import get_session
 from ..domain.periods import Period
-from ..domain.questionnaire import Problem
+from ..domain.problems import Problem
 from ..inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date
-from ..messages import message
 from ..models import PaperBatch, PaperSheet, Questionnaire, Unit
 from ..services import paper, votes
+from ..services.access import may_read, scoped
+from ..services.errors import Conflict
 from ..services.state import AlreadyChanged
-from ..services.units import subtree_ids
-from .auth import current_user, login_required, may_see_unit
+from .auth import current_user, login_required, require_page
 from .downloads import download
+from .forms import CsrfForm, form_errors, service_errors
 
 bp = Blueprint("paper", __name__, url_prefix="/paper")
 CLERKS = ("clerk", "admin")
 MAX_ID = 2**31 - 1
 DATE_RANGE = {"min": f"{MIN_DATE:%d/%m/%Y}", "max": f"{MAX_DATE:%d/%m/%Y}"}
-
-
-class CsrfForm(FlaskForm):
-    """CSRF only; fields are read from the request by the views."""
 
 
 def _policy() -> votes.VotePolicy:
@@ -58,24 +54,14 @@ def _batch(batch_id: int) -> PaperBatch:
         batch = paper.load_batch(get_session(), batch_id)
     except paper.PaperError:
         abort(404)
-    user = current_user()
-    if user is None or not may_see_unit(user, batch.unit_id):
-        abort(404)
+    require_page(may_read, batch.unit_id)
     return batch
 
 
 def _units_in_scope() -> list[Unit]:
     user = current_user()
     assert user is not None
-    stmt = select(Unit).order_by(Unit.name)
-    if user.role != "admin":
-        stmt = stmt.where(Unit.id.in_(subtree_ids(user.unit_id)))  # type: ignore[arg-type]
-    return list(get_session().scalars(stmt))
-
-
-def _errors(problems: dict[str, Problem]) -> dict[str, str]:
-    return {k.removeprefix("answers."): message(p.key, "vi", p.params)
-            for k, p in problems.items()}
+    return list(get_session().scalars(scoped(select(Unit).order_by(Unit.name), user, Unit.id)))
 
 
 @bp.get("/")
@@ -139,7 +125,7 @@ def create() -> Any:
                 period=Period(dates["from"], dates["to"]), issued=counts["issued"],
                 returned=counts["returned"], label=form.get("label") or None, user=user)
         except paper.PaperError as exc:
-            problems.update(exc.problems)
+            problems.update(exc.by_field("unit"))
     if problems:
         batches = session.scalars(select(PaperBatch).where(PaperBatch.deleted_at.is_(None))
                                   .order_by(PaperBatch.id.desc())).all()
@@ -149,7 +135,7 @@ def create() -> Any:
                        if str(b.unit_id) in units],
             questionnaires=[x for x in session.scalars(select(Questionnaire))
                             if "paper" in x.definition.get("channels", [])],
-            values=form, errors=_errors(problems)), 422
+            values=form, errors=form_errors(problems)), 422
     flash(f"Đã tạo lô phiếu {batch.id}.", "info")
     return redirect(url_for("paper.show", batch_id=batch.id))
 
@@ -177,7 +163,7 @@ def edit(batch_id: int) -> Any:
                            returned=-1 if returned is None else returned,
                            label=form.get("label") or None, user=current_user())
     except paper.PaperError as exc:
-        for text in _errors(exc.problems).values():
+        for text in service_errors(exc, "batch").values():
             flash(text, "error")
         return redirect(url_for("paper.show", batch_id=batch.id))
     flash("Đã cập nhật lô phiếu.", "info")
@@ -249,7 +235,7 @@ def save(batch_id: int, mode: str) -> Any:
     if serial is None:
         problems["serial"] = Problem("bad_serial", {"max": batch.issued})
     if problems:
-        return _entry_page(batch, mode, values=values, errors=_errors(problems), status=422)
+        return _entry_page(batch, mode, values=values, errors=form_errors(problems), status=422)
     user = current_user()
     assert user is not None and serial is not None
     try:
@@ -261,11 +247,11 @@ def save(batch_id: int, mode: str) -> Any:
 
             clean, invalid = validate_answers(definition, answers)
             if invalid:
-                raise paper.PaperError(422, invalid)
+                raise paper.PaperInvalid(problems=invalid)
             paper.enter_check(session, batch, serial=serial, answers=clean, user=user)
     except paper.PaperError as exc:
-        return _entry_page(batch, mode, values=values, errors=_errors(exc.problems),
-                           status=exc.status if exc.status in (409, 422) else 422)
+        return _entry_page(batch, mode, values=values, errors=service_errors(exc, "unit"),
+                           status=409 if isinstance(exc, Conflict) else 422)
     flash(f"Đã lưu phiếu số {serial}.", "info")
     return redirect(url_for(f"paper.{mode}", batch_id=batch.id, last=serial))
 
@@ -346,7 +332,7 @@ def import_file(batch_id: int) -> Any:
         count = paper.import_sheets(session, batch, rows, user=user, policy=_policy())
     except paper.PaperError as exc:
         return render_template("paper/import_errors.html", batch=batch,
-                               errors=_errors(exc.problems), filename=upload.filename), 422
+                               errors=service_errors(exc, "file"), filename=upload.filename), 422
     flash(f"Đã nhập {count} phiếu từ {upload.filename}.", "info")
     return redirect(url_for("paper.show", batch_id=batch.id))
 

@@ -30,7 +30,8 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from ..db import get_session
-from ..domain.questionnaire import Definition, Item, Problem
+from ..domain.problems import Problem
+from ..domain.questionnaire import Definition, Item
 from ..i18n import current_language
 from ..messages import message
 from ..models import Counter, Unit
@@ -43,6 +44,7 @@ from ..services.questionnaires import (
 )
 from ..services.security import keyed_hash
 from ..services.units import counter_by_code, unit_by_code
+from .access import public
 
 bp = Blueprint("public", __name__)
 
@@ -230,6 +232,7 @@ def not_found_page() -> tuple[str, int]:
 
 
 @bp.route("/w/<unit_code>", methods=["GET", "POST"])
+@public
 def web_ballot(unit_code: str) -> Any:
     """The ballot linked from a unit's website (channel ``web``)."""
     unit = unit_by_code(get_session(), unit_code)
@@ -245,6 +248,7 @@ def web_ballot(unit_code: str) -> Any:
 
 
 @bp.get("/cam-on")
+@public
 def thanks() -> Response | str:
     lang = current_language(negotiate=False)
     return render_template("public/message.html", lang=lang, t=TEXT[lang],
@@ -282,6 +286,7 @@ def _receipt_page(kind: str) -> tuple[str, int]:
 
 
 @bp.route("/q/<token>", methods=["GET", "POST"])
+@public
 def receipt_ballot(token: str) -> Any:
     """The ballot behind a dossier receipt's QR code: one vote per dossier (``qr_receipt``)."""
     if not receipts.looks_like_receipt(token):
@@ -326,6 +331,7 @@ def unit_and_counter_for_poster(code: str) -> tuple[Unit, Counter | None] | None
 
 
 @bp.route("/q/c/<code>", methods=["GET", "POST"])
+@public
 def counter_ballot(code: str) -> Any:
     """The ballot behind a counter poster's QR code (``qr_counter``), limited per browser and
     per address: votes over the limit are stored flagged for an officer to review."""

@@ -11,7 +11,7 @@ from reports.posters import SIZES_MM, poster_png, posters_pdf
 from ..db import get_session
 from ..services.posters import posters_for_unit
 from ..services.units import unit_by_code
-from .api_receipts import public_url
+from .api.receipts import public_url
 from .auth import current_user, login_required, may_see_unit
 from .downloads import download
 

@@ -30,7 +30,7 @@ def _fixed_clock(monkeypatch):
     so a late-November answer time is plausible (not flagged)."""
     from datetime import datetime, timezone
 
-    import survey_app.web.api as api
+    import survey_app.web.api.votes as api
 
     class Clock(datetime):
         @classmethod

@@ -1,16 +1,24 @@
-"""The index part of the OpenAPI document (merged into :func:`openapi.openapi_document`)."""
+"""The index part of the OpenAPI document (merged into :func:`docs.openapi_document`)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from ...domain.index import FORMULAS
 
 POINTS = {"type": ["number", "null"], "description": "points, two decimals, half-up"}
 PERCENT = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
 NAME = {"type": ["string", "null"]}
 
 
-def _error(description: str, with_fields: bool = False) -> dict[str, Any]:
+def failed(description: str, with_fields: bool = False) -> dict[str, Any]:
+    """An error response of the document: Error, or ValidationError with field errors."""
     ref = "ValidationError" if with_fields else "Error"
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+def reply(ref: str, description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
@@ -45,15 +53,14 @@ def index_schemas() -> dict[str, Any]:
         "type": "object", "required": ["code", "name", "max", "formula", "parent"],
         "properties": {"code": {"type": "string"}, "name": {"type": "string"},
                        "max": {"type": "number"},
-                       "formula": {"enum": ["linear", "threshold", "dossier", "option_credit",
-                                            None]},
+                       "formula": {"enum": [*FORMULAS, None]},
                        "parent": NAME},
     }
     sat_component = {
         "type": "object",
         "required": ["code", "formula", "max", "points", "rate", "n", "sufficient", "reason"],
         "properties": {"code": {"type": "string"}, "name": {"type": "string"},
-                       "formula": {"enum": ["linear", "threshold", "dossier"]},
+                       "formula": {"enum": [f for f in FORMULAS if f != "option_credit"]},
                        "max": {"type": "number"}, "points": POINTS, "rate": PERCENT,
                        "n": {"type": ["integer", "null"]}, "sufficient": {"type": "boolean"},
                        "reason": NAME},
@@ -120,16 +127,12 @@ def index_paths() -> dict[str, Any]:
         {"name": "lang", "in": "query", "schema": {"enum": ["vi", "en"]}},
     ]
     errors = {
-        "401": _error("missing, unknown or revoked token"),
-        "403": _error("not an admin or officer token, or no unit of the scheme is in the "
+        "401": failed("missing, unknown or revoked token"),
+        "403": failed("not an admin or officer token, or no unit of the scheme is in the "
                       "officer's subtree"),
-        "404": _error("no scheme with this code and year is loaded"),
-        "422": _error("unknown query parameters", with_fields=True),
+        "404": failed("no scheme with this code and year is loaded"),
+        "422": failed("unknown query parameters", with_fields=True),
     }
-
-    def ok(ref: str, description: str) -> dict[str, Any]:
-        return {"description": description, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
     return {
         "/api/v1/index/{code}/{year}": {"get": {
@@ -137,12 +140,12 @@ def index_paths() -> dict[str, Any]:
             "summary": "The scored index: per block, units in rank order (officers: their "
                        "subtree's units, ranked within the whole block)",
             "security": [{"bearer": []}], "parameters": params,
-            "responses": {"200": ok("IndexResult", "the ranking"), **errors},
+            "responses": {"200": reply("IndexResult", "the ranking"), **errors},
         }},
         "/api/v1/index/{code}/{year}/satisfaction": {"get": {
             "operationId": "index_satisfaction",
             "summary": "The satisfaction component(s) on their own, per block unit",
             "security": [{"bearer": []}], "parameters": params,
-            "responses": {"200": ok("IndexSatisfaction", "figures and points"), **errors},
+            "responses": {"200": reply("IndexSatisfaction", "figures and points"), **errors},
         }},
     }

@@ -1,0 +1,44 @@
+"""POST /api/v1/votes: one vote from any token-holding channel."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Response, current_app, g, jsonify, request
+
+from ...db import get_session
+from ...domain.problems import Problem
+from ...services import kiosk, receipts, votes
+from .access import authenticated
+from .blueprint import bp
+from .problems import invalid, service_error
+
+
+def vote_policy() -> votes.VotePolicy:
+    return votes.VotePolicy.from_config(current_app.config)
+
+
+@bp.post("/votes")
+@authenticated
+def votes_create() -> Response | tuple[Response, int]:
+    """Record one vote; 201 new, 200 identical replay, 409 conflict, 422 invalid, 403 refused."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return invalid({"body": Problem("bad_json")})
+    session = get_session()
+    policy = vote_policy()
+    try:
+        vote = votes.parse_vote(session, payload, g.principal, policy)
+        receipt = g.get("receipt")
+        if receipt is not None:
+            vote.dossier_hash = receipt.dossier_hash
+        # kiosk bursts (judged on answer times, not arrival) are stored flagged, not dropped
+        kiosk.flag_burst(session, vote, kiosk.BurstRule.from_config(current_app.config))
+        now = datetime.now(timezone.utc)
+        result = votes.record_vote(session, vote, received_at=now, policy=policy)
+        if receipt is not None and result.created:
+            receipts.consume_receipt(session, receipt, result.vote.id, now)
+    except receipts.ReceiptError as exc:
+        session.rollback()  # one vote per dossier: this second one is not kept
+        return service_error(exc)
+    return jsonify(result.vote.body()), 201 if result.created else 200
