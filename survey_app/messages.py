@@ -95,6 +95,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid": ("Dữ liệu không hợp lệ; xem từng trường trong \"errors\".",
                 "Invalid input; see each field in \"errors\"."),
     "internal": ("Lỗi hệ thống.", "Internal error."),
+    "unit_not_in_force": ("Đơn vị {unit} không còn hoặc chưa hoạt động vào ngày {day}; "
+                          "không nhận đánh giá cho đơn vị này.",
+                          "Unit {unit} is not in force on {day}; it takes no votes."),
     # kiosk tablets (web/kiosk.py)
     "revoked": ("Thiết bị đã bị thu hồi; máy này không còn được phép gửi phiếu đánh giá.",
                 "This device has been revoked; it may no longer send votes."),

@@ -112,6 +112,8 @@ class Dashboard:
     #: ("Chưa hài lòng" reason code, Vietnamese label, times given), most given first.
     reasons: tuple[tuple[str, str, int], ...]
     snapshot: SnapshotInfo | None = None
+    #: "Số liệu trước 01/07/2025 cộng từ: …" when merged units' counts were added.
+    predecessor_note: str | None = None
     rule: str = rounding.RULE
     levels: tuple[str, ...] = field(default=LEVELS)
 

@@ -25,6 +25,7 @@ class Unit(Base):
         CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from",
                         name="validity"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        CheckConstraint("successor_id IS NULL OR successor_id <> id", name="not_own_successor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,10 +37,21 @@ class Unit(Base):
     stats_code: Mapped[str | None] = mapped_column(String(20))
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    #: The unit this one became part of when it ended (a merged ward → its new commune). A unit
+    #: may have several predecessors; their counts are added to its figures (docs/units.md).
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Unit]] = relationship(back_populates="parent")
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children",
+                                               foreign_keys=[parent_id])
+    children: Mapped[list[Unit]] = relationship(back_populates="parent",
+                                                foreign_keys=[parent_id])
+    successor: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+
+    def in_force(self, day: date) -> bool:
+        """Whether the unit exists on ``day`` (open validity dates are unbounded)."""
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
     counters: Mapped[list[Counter]] = relationship(back_populates="unit")
 
 

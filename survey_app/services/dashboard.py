@@ -26,7 +26,8 @@ from ..models import Counter as CounterModel
 from ..models import PeriodSnapshot, SnapshotCell, SubtreeTally, Unit, UserAccount
 from .breakdowns import counted_breakdowns, grouped_breakdowns
 from .snapshots import snapshot_for
-from .units import subtree_ids
+from .unit_changes import contributing, predecessors
+from .units import in_subtree, subtree_ids
 
 Key = tuple[int, str, str, str, str]  # unit_id, dimension, key, status, level
 NOT_STATED = "Không ghi"
@@ -164,6 +165,8 @@ def build_dashboard(session: Session, unit: Unit, period: Period, *, min_n: int,
     children = children_of(session, unit, period)
     dims = ("channel", "counter", "field", "group", "hour", "reason")
     cells, trend, snapshot = reader.read(unit, [unit.id], period, dims, trend=True)
+    for p in _predecessors_outside(session, unit, period):
+        _add_as(unit, reader.read(p, [p.id], period, dims, trend=True), cells, trend)
     child_cells: Counter[Key] = Counter()
     if children:  # the children's headline only: their breakdowns are on their own pages
         child_cells, _trend, _snap = reader.read(unit, [c.id for c in children], period,
@@ -181,7 +184,8 @@ def build_dashboard(session: Session, unit: Unit, period: Period, *, min_n: int,
     child_lines = tuple(Line(c.code, c.name, _tally(child_cells, c.id, "channel"))
                         for c in children)
 
-    labels = _labels(session, unit, {k for d, k in by_key if d == "counter"})
+    labels = _labels(session, unit, {k for d, k in by_key if d == "counter"},
+                     [p.id for p in predecessors(session, unit)])
     breakdowns: dict[str, tuple[Line, ...]] = {}
     for dim, _title in BREAKDOWNS:
         lines = [Line(k, labels(dim, k), Tally.from_counts(levels))
@@ -200,10 +204,24 @@ def build_dashboard(session: Session, unit: Unit, period: Period, *, min_n: int,
                     for k, n in sorted(reason_counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     comparisons = []
+    summed_from: dict[str, Unit] = {}
     for title, other in (("Kỳ trước", period.previous()),
                          ("Cùng kỳ năm trước", period.year_before())):
-        line = Line(unit.code, f"{title} ({period_label(other)})", reader.headline(unit, other))
+        headline = reader.headline(unit, other)
+        for p in _predecessors_outside(session, unit, other):
+            headline = headline + reader.headline(p, other)
+            summed_from[p.code] = p
+        line = Line(unit.code, f"{title} ({period_label(other)})", headline)
         comparisons.append(Comparison(title, other, line, overall))
+    for p in _predecessors_outside(session, unit, period):
+        summed_from[p.code] = p
+    note = None
+    if summed_from:
+        ends = [p.valid_to for p in summed_from.values() if p.valid_to is not None]
+        since = unit.valid_from or (max(ends) + timedelta(days=1) if ends else None)
+        names = ", ".join(p.name for p in sorted(summed_from.values(), key=lambda u: u.name))
+        note = (f"Số liệu trước {since:%d/%m/%Y} cộng từ: {names}" if since
+                else f"Số liệu cộng thêm từ: {names}")
 
     months = _months_touched(period)
     trend_rows = tuple((m, trend.get(m, Tally())) for m in months)
@@ -216,7 +234,27 @@ def build_dashboard(session: Session, unit: Unit, period: Period, *, min_n: int,
         unit_code=unit.code, unit_name=unit.name, period=period,
         period_label=period_label(period), min_n=min_n, overall=overall, flagged=flagged,
         comparisons=tuple(comparisons), children=child_lines, breakdowns=breakdowns,
-        trend=trend_rows, hours=hours, reasons=reasons, snapshot=info)
+        trend=trend_rows, hours=hours, reasons=reasons, snapshot=info,
+        predecessor_note=note)
+
+
+def _predecessors_outside(session: Session, unit: Unit, period: Period) -> list[Unit]:
+    """Predecessors in force during ``period`` that are not below ``unit`` or below another
+    of them (their subtree counts are added once)."""
+    found = [p for p in contributing(session, unit, period)
+             if not in_subtree(session, unit.id, p.id)]
+    return [p for p in found
+            if not any(o.id != p.id and in_subtree(session, o.id, p.id) for o in found)]
+
+
+def _add_as(unit: Unit, read: tuple[Counter[Key], dict[date, Tally], Any],
+            cells: Counter[Key], trend: dict[date, Tally]) -> None:
+    """Add a predecessor's cells and trend to ``unit``'s, as if they were its own."""
+    other_cells, other_trend, _snapshot = read
+    for (_u, d, k, s, lv), n in other_cells.items():
+        cells[(unit.id, d, k, s, lv)] += n
+    for month, tally in other_trend.items():
+        trend[month] = trend.get(month, Tally()) + tally
 
 
 def _months_touched(period: Period) -> list[date]:
@@ -227,14 +265,15 @@ def _months_touched(period: Period) -> list[date]:
     return out
 
 
-def _labels(session: Session, root: Unit,
-            counter_keys: set[str]):  # type: ignore[no-untyped-def]
+def _labels(session: Session, root: Unit, counter_keys: set[str],
+            predecessor_ids: Sequence[int] = ()):  # type: ignore[no-untyped-def]
     """A function (dimension, key) → the Vietnamese label an officer reads."""
     # the subtree's counters by one subquery: a province has hundreds (no long IN list)
     counters = {str(cid): f"{name} — {unit_name}" for cid, name, unit_name in session.execute(
         select(CounterModel.id, CounterModel.name, Unit.name)
         .join(Unit, Unit.id == CounterModel.unit_id)
-        .where(CounterModel.unit_id.in_(subtree_ids(root.id).scalar_subquery())))
+        .where(or_(CounterModel.unit_id.in_(subtree_ids(root.id).scalar_subquery()),
+                   CounterModel.unit_id.in_(list(predecessor_ids)))))
     } if counter_keys - {""} else {}
 
     def lookup(dim: str, key: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,8 @@ from ..domain.shares import Tally, satisfaction_rate, share, wilson_interval
 from ..domain.vocab import LEVELS
 from ..models import DailyTally, MonthlyTally, Unit
 from .snapshots import snapshot_for, snapshot_tally
-from .units import subtree_ids
+from .unit_changes import contributing
+from .units import in_subtree, subtree_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,8 @@ class Figures:
     subtree: bool = False
     #: The content hash of the closed period's snapshot these figures come from, if any.
     snapshot_hash: str | None = None
+    #: Codes of merged units whose counts were added (their ballots fell in the period).
+    predecessors: tuple[str, ...] = ()
 
     @property
     def sufficient(self) -> bool:
@@ -64,10 +67,39 @@ class Figures:
             "flagged": self.flagged,
             "source": "snapshot" if self.snapshot_hash else "live",
             "snapshot_hash": self.snapshot_hash,
+            **({"predecessors": list(self.predecessors)} if self.predecessors else {}),
         }
 
 
 def unit_figures(
+    session: Session, unit: Unit, period: Period, *, min_n: int, channel: str | None = None,
+    subtree: bool = False,
+) -> Figures:
+    """The unit's figures plus those of its predecessors in force during the period.
+
+    A merged unit's figures for dates before it existed are the sum of the counts of the units
+    it was made from, transitively (docs/units.md); ballots keep the unit they were cast at.
+    """
+    own = _own_figures(session, unit, period, min_n=min_n, channel=channel, subtree=subtree)
+    counted = [p for p in contributing(session, unit, period)
+               if not (subtree and in_subtree(session, unit.id, p.id))]
+    if not counted:
+        return own
+    ids = {p.id for p in counted}
+    tally, flagged, used = own.tally, own.flagged, []
+    for p in counted:
+        if subtree and any(in_subtree(session, other, p.id) for other in ids - {p.id}):
+            continue  # already inside another predecessor's subtree
+        part = _own_figures(session, p, period, min_n=min_n, channel=channel, subtree=subtree)
+        tally = tally + part.tally
+        flagged += part.flagged
+        if part.tally.total or part.flagged:
+            used.append(p.code)
+    return replace(own, tally=tally, flagged=flagged,
+                   predecessors=tuple(used))
+
+
+def _own_figures(
     session: Session, unit: Unit, period: Period, *, min_n: int, channel: str | None = None,
     subtree: bool = False,
 ) -> Figures:

@@ -180,6 +180,12 @@ def parse_vote(
     client_id = _uuid(payload.get("client_id"), problems)
     answered_at = _timestamp(payload.get("answered_at"), problems)
     unit, counter = _unit_and_counter(session, payload, principal, problems)
+    if unit is not None and answered_at is not None:
+        # a merged (or not yet created) unit takes no votes; its history stays where it is
+        day = local_date(answered_at, policy.timezone)
+        if not unit.in_force(day):
+            problems["unit"] = Problem("unit_not_in_force",
+                                       {"unit": unit.code, "day": day.strftime("%d/%m/%Y")})
     channel = _channel(payload.get("channel"), principal, problems)
     questionnaire = _questionnaire(session, payload, problems, unit.id if unit else None,
                                    channel, policy)

@@ -21,6 +21,7 @@ from ...domain.shares import Tally
 from ...models import DossierCount, IndexScheme, IndexSurveyAnswers, Unit
 from ..figures import unit_figures
 from ..snapshots import snapshot_for, snapshot_tally
+from ..unit_changes import contributing
 from ..units import subtree_ids
 
 
@@ -61,7 +62,8 @@ def satisfaction_inputs(session: Session, scheme: Scheme) -> dict[str, Satisfact
     out: dict[str, SatisfactionInput] = {}
     for unit in block_units(session, scheme).values():
         snapshot = closed_period_tally(session, unit, scheme.period)
-        if snapshot is not None:
+        # a merged unit adds its predecessors' counts (unit_figures reads snapshots too)
+        if snapshot is not None and not contributing(session, unit, scheme.period):
             out[unit.code] = snapshot
             continue
         figures = unit_figures(session, unit, scheme.period, min_n=scheme.min_n, subtree=True)

@@ -133,6 +133,10 @@ def openapi_document() -> dict[str, Any]:
                                                   "are its frozen figures"},
                         "snapshot_hash": {"type": ["string", "null"],
                                           "description": "content hash of the snapshot"},
+                        "predecessors": {
+                            "type": "array", "items": {"type": "string"},
+                            "description": "codes of merged units whose counts were added: "
+                                           "the unit's figures for dates before it existed"},
                         "paper": {
                             "type": "object",
                             "description": "present when paper batches' survey periods lie "
@@ -215,7 +219,13 @@ def openapi_document() -> dict[str, Any]:
                     "properties": {
                         "code": {"type": "string"}, "name": {"type": "string"},
                         "kind": {"type": "string"}, "kind_label": {"type": "string"},
-                        "stats_code": {"type": ["string", "null"]},
+                        "stat_code": {"type": ["string", "null"],
+                                      "description": "statistics-office (GSO) code"},
+                        "parent": {"type": ["string", "null"]},
+                        "valid_from": {"type": ["string", "null"], "format": "date"},
+                        "valid_to": {"type": ["string", "null"], "format": "date"},
+                        "successor": {"type": ["string", "null"],
+                                      "description": "the unit it became part of"},
                         "children": {"type": "array",
                                      "items": {"$ref": "#/components/schemas/UnitNode"}},
                     },
