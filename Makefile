@@ -29,8 +29,10 @@ test: $(VENV)/.installed
 test-pg: $(VENV)/.installed
 	SURVEY_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not browser"
 
-## test-browser: pages driven in Debian's headless Chromium
+## test-browser: pages driven in Debian's headless Chromium; npm installs axe-core for the
+## accessibility tests
 test-browser: $(VENV)/.installed
+	npm ci --no-audit --no-fund --silent
 	$(BIN)/python -m pytest -m browser
 
 ## lint: ruff over the Python, ESLint (npm) over the kiosk PWA and the page scripts

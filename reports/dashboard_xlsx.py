@@ -30,6 +30,8 @@ from .dashboard_tables import PERCENT_COLUMNS, Table, tables
 FIXED_TIME = datetime(2000, 1, 1)
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 BOLD = Font(bold=True)
+#: Points: a header row whose titles wrap onto two lines of 11 pt text.
+HEADER_TWO_LINES = 30
 #: A sheet whose widest table has more columns than this prints landscape.
 PORTRAIT_MAX_COLUMNS = 6
 
@@ -125,10 +127,15 @@ def _write(ws: Worksheet, table: Table, *, figures: bool) -> None:
             if index in table.bold_rows:
                 cell.font = BOLD
     ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 42)
+    wraps = False
     for col, title in enumerate(table.headers[1:], start=2):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0,
                                                  title_width(title), 14 if figures else 8)
+        wraps = wraps or len(title) > ws.column_dimensions[letter].width
+    if wraps:  # two lines high: LibreOffice keeps a row one line high and prints the second
+        # line of a wrapped title over the first data row
+        ws.row_dimensions[header_row].height = HEADER_TWO_LINES
 
 
 def title_width(title: str) -> float:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ..db import get_db
 from ..models import Unit
 from ..services import questionnaires
-from ..services.demo import seed_demo
+from ..services.demo import seed_demo, seeded_counts
 from .support import fail as _fail
 
 #: Questionnaire definitions shipped with the service (loaded by ``demo``).
@@ -45,5 +45,7 @@ def demo(days: int, seed: int, per_counter_day: float, if_empty: bool) -> None:
                                 timezone=current_app.config["TIMEZONE"])
         except ValueError as exc:
             _fail(str(exc))
-    for line in summary:
+        counts = seeded_counts(session)
+    headline, *credentials = summary
+    for line in (headline, *counts, *credentials):
         click.echo(line)

@@ -2,8 +2,11 @@
 
 Votes follow office hours in local time, weekday and seasonal patterns (the busy weeks before
 Tết), a different satisfaction level per unit that improves slowly over the year, a realistic
-channel mix and "why?" reasons after some bad votes. They are inserted in bulk and the rollup is
-then rebuilt from them, so the demo exercises the same rebuild path as production.
+channel mix and "why?" reasons after some bad votes. None is later than the moment the demo is
+seeded, and the few flagged votes carry the flag their channel can really get: a burst from one
+tablet on kiosks, the rate limit on the phone ballots of posters and websites. They are inserted
+in bulk and the rollup is then rebuilt from them, so the demo exercises the same rebuild path as
+production. :func:`seeded_counts` reads back what is stored, for the command to print.
 """
 
 from __future__ import annotations
@@ -19,7 +22,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from ..models import Answer, Ballot, Counter, Questionnaire, Unit
+from ..models import (
+    Answer,
+    Ballot,
+    Counter,
+    KioskDevice,
+    PaperBatch,
+    PaperSheet,
+    Questionnaire,
+    Unit,
+    UserAccount,
+)
 from .accounts import create_api_token, create_user, register_kiosk
 from .breakdowns import rebuild_breakdowns
 from .questionnaires import assign_questionnaire
@@ -68,11 +81,19 @@ CHANNEL_MIX = [("kiosk", 60), ("qr_counter", 12), ("qr_receipt", 10), ("web", 3)
 GROUP_MIX = [("citizen", 82), ("enterprise", 9), ("organisation", 7), ("civil_servant", 2)]
 REASON_MIX = [("waiting_time", 40), ("procedure", 25), ("staff_attitude", 12), ("fees", 8),
               ("facilities", 10), ("other", 5)]
+#: The flag each channel can really get, and how often: the kiosk service flags a burst of votes
+#: from one tablet, the phone ballots of counter posters and websites flag votes over the rate
+#: limit (web/public.py RATE_LIMITED_CHANNELS). Receipt codes vote once and paper is keyed by a
+#: clerk, so neither is ever flagged.
+FLAGS_BY_CHANNEL = {"kiosk": ("burst", 0.003), "qr_counter": ("rate_limit", 0.01),
+                    "web": ("rate_limit", 0.01)}
 
 
 def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
-              secret_key: str, timezone: str) -> list[str]:
-    """Create the demo data set; refuses when units already exist. Returns summary lines."""
+              secret_key: str, timezone: str, now: datetime | None = None) -> list[str]:
+    """Create the demo data set of the ``days`` ending at ``now`` (default: this moment), with no
+    vote after ``now``; refuses when units already exist. Returns a headline, the users, the
+    shared password and the API token, one per line (the password third, the token last)."""
     if days < 1 or days > 3 * 366:
         raise ValueError("--days must be between 1 and 1098")
     if session.scalar(select(func.count()).select_from(Unit)):
@@ -107,7 +128,8 @@ def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
     create_user(session, "nhapphieu.haichau", "clerk", admin_password, units["HC"])
     token = create_api_token(session, admin, "demo")
 
-    end = datetime.now(tz).date()
+    now = (now or datetime.now(tz)).astimezone(tz)
+    end = now.date()
     start = end - timedelta(days=days - 1)
     item_ids = {i.code: i.id for i in questionnaire.items}
     n_votes = 0
@@ -115,6 +137,8 @@ def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
     reasons_by_client: dict[uuid.UUID, list[str]] = {}
     for row, reasons in _votes(rng, units, counters, devices, start, end, per_counter_day, tz,
                                questionnaire.id):
+        if row["received_at"] > now:  # today's later office hours have not happened yet
+            continue
         batch.append(row)
         if reasons:
             reasons_by_client[row["client_id"]] = reasons
@@ -123,21 +147,47 @@ def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
             batch = []
     n_votes += _insert_ballots(session, batch)
     _insert_answers(session, item_ids, reasons_by_client)
+    _paper_batches(session, rng, questionnaire.id, start, end)
     sipas = session.scalar(select(Questionnaire).where(Questionnaire.code == "SIPAS-5E"))
     if sipas is not None:  # the web link of every unit asks the five-element form
         assign_questionnaire(session, units["DN"], "web", sipas, start)
     cells = rebuild_tallies(session)
     rebuild_breakdowns(session, tz)
     return [
-        f"Demo seeded: {len(units)} units, {sum(map(len, counters.values()))} counters, "
-        f"{len(devices)} kiosk devices, {n_votes} votes from {start} to {end} "
-        f"({cells} tally cells).",
+        f"Demo seeded: votes from {start} to {now:%Y-%m-%d %H:%M} ({n_votes} inserted, "
+        f"{cells} tally cells).",
         "Users admin, canbo.haichau (officer, Quận Hải Châu), nhapphieu.haichau (clerk) share "
         "this demo password:",
         admin_password,
         "API token for admin:",
         token,
     ]
+
+
+def seeded_counts(session: Session) -> list[str]:
+    """What the database holds, counted there: units, counters, tablets, users, ballots per
+    channel with the flagged ones and their flags, paper batches, and the days voted on."""
+    def count(model: type) -> int:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+    per_channel = session.execute(
+        select(Ballot.channel, Ballot.status, Ballot.flag_reason, func.count())
+        .group_by(Ballot.channel, Ballot.status, Ballot.flag_reason)).all()
+    first, last = session.execute(select(func.min(Ballot.local_day),
+                                         func.max(Ballot.local_day))).one()
+    lines = [f"Stored: {count(Unit)} units, {count(Counter)} counters, {count(KioskDevice)} "
+             f"kiosk tablets, {count(UserAccount)} users, {count(PaperBatch)} paper batches.",
+             f"Ballots: {sum(n for *_, n in per_channel)}, answered {first} to {last}:"]
+    for channel in sorted({row[0] for row in per_channel}):
+        rows = [row for row in per_channel if row[0] == channel]
+        flags: dict[str, int] = {}
+        for _, status, reason, n in rows:
+            if status == "flagged":
+                flags[reason] = flags.get(reason, 0) + n
+        flagged = ", ".join(f"{n} flagged {reason}" for reason, n in sorted(flags.items()))
+        lines.append(f"  {channel}: {sum(n for *_, n in rows)}"
+                     + (f" ({flagged})" if flagged else ""))
+    return lines
 
 
 def _votes(rng: random.Random, units: dict[str, Unit], counters: dict[str, list[Counter]],
@@ -176,7 +226,8 @@ def _votes(rng: random.Random, units: dict[str, Unit], counters: dict[str, list[
                     why: list[str] = []
                     if level == "not_satisfied" and channel == "kiosk" and rng.random() < 0.6:
                         why = sorted(set(rng.choices(reasons, reason_w, k=rng.randint(1, 2))))
-                    flagged = rng.random() < 0.003
+                    flag, rate = FLAGS_BY_CHANNEL.get(channel, (None, 0.0))
+                    flagged = rng.random() < rate
                     client_id = uuid.UUID(int=rng.getrandbits(128), version=4)
                     answers = {"overall": level, **({"reasons": why} if why else {})}
                     row = {
@@ -187,13 +238,43 @@ def _votes(rng: random.Random, units: dict[str, Unit], counters: dict[str, list[
                         "received_at": answered + timedelta(seconds=rng.randint(1, 30)),
                         "counted_at": answered, "local_day": day, "level": level,
                         "status": "flagged" if flagged else "valid",
-                        "flag_reason": "burst" if flagged else None,
+                        "flag_reason": flag if flagged else None,
                         "respondent_group": rng.choices(groups, group_w)[0],
                         "procedure_field": rng.choice(fields),
                         "device_id": devices[counter.id].id if channel == "kiosk" else None,
                         "content_hash": fingerprint({"demo": str(client_id), **answers}),
                     }
                     yield row, why
+
+
+def _paper_batches(session: Session, rng: random.Random, questionnaire_id: int, start: date,
+                   end: date) -> None:
+    """Each unit's paper ballots of a month become one batch, its sheets serials 1…n in the
+    order they were keyed, with a few more printed than came back (as a clerk would record)."""
+    rows = session.execute(
+        select(Ballot.id, Ballot.unit_id, Ballot.local_day, Ballot.received_at)
+        .where(Ballot.channel == "paper")
+        .order_by(Ballot.unit_id, Ballot.local_day, Ballot.received_at, Ballot.id)).all()
+    months: dict[tuple[int, int, int], list] = {}
+    for row in rows:
+        months.setdefault((row.unit_id, row.local_day.year, row.local_day.month), []).append(row)
+    batches = {}
+    for (unit_id, year, month), sheets in months.items():
+        first = date(year, month, 1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        batches[unit_id, year, month] = PaperBatch(
+            unit_id=unit_id, questionnaire_id=questionnaire_id, label=f"Tháng {month}/{year}",
+            period_from=max(first, start), period_to=min(last, end),
+            issued=len(sheets) + rng.randint(3, 30), returned=len(sheets),
+            created_at=sheets[0].received_at)
+    if not batches:
+        return
+    session.add_all(batches.values())
+    session.flush()
+    session.execute(insert(PaperSheet.__table__), [
+        {"batch_id": batches[key].id, "serial": serial, "ballot_id": sheet.id,
+         "keyed_at": sheet.received_at}
+        for key, sheets in months.items() for serial, sheet in enumerate(sheets, start=1)])
 
 
 def _insert_ballots(session: Session, rows: list[dict]) -> int:
