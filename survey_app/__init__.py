@@ -55,6 +55,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(officer.bp)
     app.register_blueprint(periods.bp)
+    from .web import open_results, publishing
+
+    app.register_blueprint(publishing.bp)
+    app.register_blueprint(open_results.bp)  # /cong-khai/: no session, no CSRF cookie
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     cli.init_app(app)
     return app

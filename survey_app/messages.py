@@ -35,6 +35,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "date_order": ("Ngày kết thúc phải không trước ngày bắt đầu.",
                    "The end date must not be before the start date."),
     "range_too_long": ("Khoảng thời gian dài quá {max} ngày.", "The range exceeds {max} days."),
+    "not_published": ("Số liệu của đơn vị và kỳ này chưa được công bố.",
+                      "No published figures for this unit and period."),
     "unknown_unit": ("Không có đơn vị mã “{code}”.", "No unit with code “{code}”."),
     "unknown_counter": ("Đơn vị không có quầy mã “{code}”.", "The unit has no counter “{code}”."),
     "unknown_channel": ("Kênh phải là một trong: {allowed}.", "Channel must be one of: {allowed}."),

@@ -14,6 +14,7 @@ from . import (
     index,
     kiosk,
     periods,
+    publishing,  # noqa: F401  (adds index publish|withdraw)
     qr,
     questionnaires,
     tallies,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..db import get_db
 from ..domain.periods import Period
 from ..models import PeriodSnapshot, Unit
-from ..services import snapshots
+from ..services import publication, snapshots
 from .support import fail, unit_or_fail
 
 group = AppGroup("periods", help="Close a period into a hashed snapshot, reopen, verify.")
@@ -83,3 +83,39 @@ def verify() -> None:
     if bad:
         fail(f"snapshot(s) {', '.join(map(str, bad))} do not match their content hash")
     click.echo(f"{len(snaps)} snapshot(s) match their content hash.")
+
+
+@group.command("publish")
+@click.option("--unit", "unit_code", required=True, help="Code of the closed subtree's top unit.")
+@click.option("--from", "start", required=True, help="First day of the closed period.")
+@click.option("--to", "end", required=True, help="Last day of the closed period.")
+def publish(unit_code: str, start: str, end: str) -> None:
+    """Show a closed period on the public pages and in the open data (audited)."""
+    period = _period(start, end)
+    with get_db(current_app).transaction() as session:
+        unit = unit_or_fail(session, unit_code)
+        try:
+            snap = publication.snapshot_of(session, unit, period)
+            publication.publish_period(session, snap, None)
+        except publication.PublishError as exc:
+            fail(str(exc))
+        click.echo(f"Published {unit.code} {period.start}..{period.end}: sha256 "
+                   f"{snap.content_hash}")
+
+
+@group.command("withdraw")
+@click.option("--unit", "unit_code", required=True, help="Code of the closed subtree's top unit.")
+@click.option("--from", "start", required=True, help="First day of the closed period.")
+@click.option("--to", "end", required=True, help="Last day of the closed period.")
+@click.option("--note", required=True, help="Why it is withdrawn (shown publicly).")
+def withdraw(unit_code: str, start: str, end: str, note: str) -> None:
+    """Withdraw a published period; the public pages keep showing when and why."""
+    period = _period(start, end)
+    with get_db(current_app).transaction() as session:
+        unit = unit_or_fail(session, unit_code)
+        try:
+            snap = publication.snapshot_of(session, unit, period)
+            publication.withdraw_period(session, snap, None, note)
+        except publication.PublishError as exc:
+            fail(str(exc))
+        click.echo(f"Withdrew {unit.code} {period.start}..{period.end}.")

@@ -11,6 +11,7 @@ from .index import (
 )
 from .kiosk import KioskDevice, KioskPairingCode
 from .paper import PaperBatch, PaperCheck, PaperSheet
+from .publication import IndexPublication, PeriodPublication
 from .questionnaire import (
     ItemEquivalence,
     Questionnaire,
@@ -34,6 +35,7 @@ __all__ = [
     "FormSubmission",
     "IndexBonus",
     "IndexHandScore",
+    "IndexPublication",
     "IndexScheme",
     "IndexSurveyAnswers",
     "ItemEquivalence",
@@ -43,6 +45,7 @@ __all__ = [
     "PaperBatch",
     "PaperCheck",
     "PaperSheet",
+    "PeriodPublication",
     "PeriodSnapshot",
     "Questionnaire",
     "QuestionnaireAssignment",

@@ -40,6 +40,8 @@ class PeriodSnapshot(Base):
     note: Mapped[str | None] = mapped_column(Text)
     #: SHA-256 of the canonical listing of the cells (see services/snapshots.py).
     content_hash: Mapped[str] = mapped_column(String(64))
+    #: The listing rule of the hash (domain/snapshot_hash.py); v2 can be verified publicly.
+    hash_rule: Mapped[str] = mapped_column(String(32), default="survey-snapshot-v2")
     cells: Mapped[int] = mapped_column(Integer, default=0)
     reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -67,3 +69,4 @@ class SnapshotCell(Base):
     status: Mapped[str] = mapped_column(String(8), primary_key=True)
     level: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+

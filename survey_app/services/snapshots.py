@@ -8,7 +8,6 @@ any unit of the subtree come from it. Reopening is audited with what changed sin
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from ..domain import snapshot_hash
 from ..domain.periods import Period, is_whole_months
 from ..domain.shares import Tally
 from ..models import (
@@ -122,16 +122,18 @@ def live_cells(session: Session, root: Unit, period: Period) -> Counter[Snapshot
 
 
 def content_hash(root_code: str, period: Period, cells: Mapping[SnapshotKey, int],
-                 codes: Mapping[int, str]) -> str:
-    """SHA-256 of the canonical listing: a header line, then one sorted tab-separated line per
-    non-zero cell, units named by code so the hash is the same on any copy of the database."""
-    digest = hashlib.sha256(
-        f"{HASH_HEADER}\t{root_code}\t{period.start}\t{period.end}\n".encode())
-    lines = sorted(f"{codes[u]}\t{d}\t{k}\t{s}\t{lv}\t{n}\n"
-                   for (u, d, k, s, lv), n in cells.items() if n)
-    for line in lines:
-        digest.update(line.encode())
-    return digest.hexdigest()
+                 codes: Mapping[int, str], rule: str = snapshot_hash.HASH_RULE) -> str:
+    """SHA-256 of the canonical listing (``domain/snapshot_hash.py``): a header line, then the
+    sorted non-zero cells, units named by code so the hash is the same on any copy of the
+    database. ``rule`` v2 hashes the public and the restricted cells as two parts."""
+    return snapshot_hash.listing_hash(rule, root_code, str(period.start), str(period.end),
+                                      listing(cells, codes))
+
+
+def listing(cells: Mapping[SnapshotKey, int],
+            codes: Mapping[int, str]) -> list[snapshot_hash.Line]:
+    """The cells as lines of the canonical listing (unit ids replaced by codes)."""
+    return [(codes[u], d, k, s, lv, n) for (u, d, k, s, lv), n in cells.items() if n]
 
 
 def _codes(session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
@@ -157,7 +159,8 @@ def close_period(session: Session, root: Unit, period: Period, user: UserAccount
     digest = content_hash(root.code, period, cells, codes)
     snapshot = PeriodSnapshot(unit_id=root.id, period_from=period.start, period_to=period.end,
                               closed_by_id=user.id if user else None, note=note or None,
-                              content_hash=digest, cells=len(cells))
+                              content_hash=digest, cells=len(cells),
+                              hash_rule=snapshot_hash.HASH_RULE)
     session.add(snapshot)
     session.flush()
     rows = [{"snapshot_id": snapshot.id, "unit_id": u, "dimension": d, "key": k, "status": s,
@@ -184,7 +187,8 @@ def verify(session: Session, snapshot: PeriodSnapshot) -> bool:
     assert root is not None
     codes = _codes(session, {root.id, *(k[0] for k in cells)})
     period = Period(snapshot.period_from, snapshot.period_to)
-    return content_hash(root.code, period, cells, codes) == snapshot.content_hash
+    return content_hash(root.code, period, cells, codes,
+                        snapshot.hash_rule) == snapshot.content_hash
 
 
 def changes_since_close(session: Session, snapshot: PeriodSnapshot) -> tuple[list[Change], int]:

@@ -1,5 +1,5 @@
-"""Admin pages: close and reopen periods (snapshots with content hashes), and the raw anonymised
-ballots export."""
+"""Admin pages: close and reopen periods (snapshots with content hashes), their publication
+(the buttons post to web/publishing.py), and the raw anonymised ballots export."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from ..db import get_session
+from ..domain.snapshot_hash import HASH_RULE_V2
 from ..domain.vocab import (
     CHANNEL_TERMS,
     FLAG_TERMS,
@@ -33,9 +34,19 @@ from ..domain.vocab import (
     STATUS_TERMS,
     label,
 )
-from ..models import Answer, Ballot, Counter, PeriodSnapshot, QuestionnaireItem, Unit, UserAccount
-from ..services import snapshots
+from ..models import (
+    Answer,
+    Ballot,
+    Counter,
+    PeriodPublication,
+    PeriodSnapshot,
+    QuestionnaireItem,
+    Unit,
+    UserAccount,
+)
+from ..services import publication, snapshots
 from ..services.breakdowns import REASON_ITEM
+from ..services.index import scheme_rows
 from ..services.units import subtree_ids
 from .auth import current_user, login_required
 from .downloads import content_disposition
@@ -59,9 +70,13 @@ def index() -> ResponseReturnValue:
         .join(Unit, Unit.id == PeriodSnapshot.unit_id)
         .outerjoin(UserAccount, UserAccount.id == PeriodSnapshot.closed_by_id)
         .order_by(PeriodSnapshot.closed_at.desc(), PeriodSnapshot.id.desc()).limit(200)).all()
+    live = {p.snapshot_id for p in session.scalars(select(PeriodPublication).where(
+        PeriodPublication.withdrawn_at.is_(None)))}
+    schemes = [(s, publication.index_in_force(session, s.id)) for s in scheme_rows(session)]
     return render_template("officer/periods.html", units=visible_units(user), unit=unit,
                            sel=selection, errors=errors, kinds=PERIOD_KINDS, rows=rows,
-                           args=selection.args(unit.code)), 400 if errors else 200
+                           args=selection.args(unit.code), published=live,
+                           schemes=schemes), 400 if errors else 200
 
 
 @bp.post("/periods/close")
@@ -106,7 +121,11 @@ def show(snapshot_id: int) -> ResponseReturnValue:
         changes, differing = [], reopen.get("cells_changed", 0)
     users = {u.id: u.username for u in session.scalars(select(UserAccount).where(
         UserAccount.id.in_({snapshot.closed_by_id or 0, snapshot.reopened_by_id or 0})))}
+    history = list(session.scalars(select(PeriodPublication).where(
+        PeriodPublication.snapshot_id == snapshot.id).order_by(PeriodPublication.id)))
     return render_template("officer/period.html", s=snapshot, unit=unit, changes=changes,
+                           publications=history,
+                           publishable=snapshot.hash_rule == HASH_RULE_V2,
                            differing=differing, reopen=reopen, users=users,
                            verified=snapshots.verify(session, snapshot),
                            level_label=lambda c: label(LEVEL_TERMS, c),

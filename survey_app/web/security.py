@@ -92,7 +92,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", f"{BASE_CSP}; {style}")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+            # a route that allows framing (the /cong-khai/<UNIT>/nhung widget) sets its own CSP
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), "
                                                           "geolocation=()")
         if production:

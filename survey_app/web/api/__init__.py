@@ -10,7 +10,16 @@
 
 from __future__ import annotations
 
-from . import docs, figures, index, paper, receipts, units, votes  # noqa: F401  (routes)
+from . import (  # noqa: F401  (routes)
+    docs,
+    figures,
+    index,
+    paper,
+    public_figures,
+    receipts,
+    units,
+    votes,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, jsonify
@@ -62,6 +63,17 @@ PERCENT = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
 
 
 def openapi_document() -> dict[str, Any]:
+    """The document, with the public figures' shape derived from the authenticated one."""
+    doc = _document()
+    schemas = doc["components"]["schemas"]
+    public = json.loads(json.dumps(schemas["Figures"]))
+    public["required"].remove("flagged")
+    del public["properties"]["flagged"]
+    schemas["PublicFigures"] = public
+    return doc
+
+
+def _document() -> dict[str, Any]:
     levels = {lv: {"type": "integer", "minimum": 0} for lv in LEVELS}
     shares = {lv: PERCENT for lv in LEVELS}
     return {
@@ -260,6 +272,21 @@ def openapi_document() -> dict[str, Any]:
                     "404": failed("no such unit", with_fields=True),
                     "422": failed("invalid parameters", with_fields=True),
                 })},
+            "/api/v1/public/figures": {"get": {
+                "operationId": "public_figures_show",
+                "summary": "Figures of a published, closed period (no token): the same numbers "
+                           "and snapshot_hash as /api/v1/figures, without the flagged count",
+                "parameters": [
+                    *UNIT_PERIOD_PARAMS,
+                    {"name": "channel", "in": "query", "schema": {"enum": list(CHANNELS)}},
+                ],
+                "responses": {
+                    "200": reply("PublicFigures", "published figures"),
+                    "404": failed("no such unit, or not_published: no published closed "
+                                  "period covers exactly this unit and range",
+                                  with_fields=True),
+                    "422": failed("invalid parameters", with_fields=True),
+                }}},
             "/api/v1/figures/items": {"get": token_op(
                 "figures_items", "Per item, per element and overall figures of a "
                                  "questionnaire, per version",

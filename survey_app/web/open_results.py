@@ -1,0 +1,318 @@
+"""Public results (issue 18): ``/cong-khai/`` for citizens and the press, the open-data files,
+the embeddable widget and the waiting-room screen.
+
+Everything here reads published snapshots only (services/publication.py), except the screen's
+clearly labelled "số liệu tạm thời" for today and this month. No route touches the session or
+renders a CSRF token, so no cookie is set and shared caches may keep the pages: each answer has
+an ETag (from the publication state, checked before anything is rendered) and
+``Cache-Control: public``. Rendered bodies are also kept in a small in-process cache keyed by
+that ETag, so a burst of readers costs one cheap query each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+
+from reports.open_charts import Point, bar_chart, trend_chart
+
+from ..db import get_session
+from ..domain import rounding
+from ..domain.periods import Period, local_date, month, quarter
+from ..domain.shares import Tally, satisfaction_rate, wilson_interval
+from ..domain.vocab import UNIT_KIND_TERMS, label
+from ..models import Unit
+from ..services import publication
+from ..services.errors import Invalid
+from ..services.figures import unit_figures
+from ..services.snapshots import snapshot_tally
+from ..services.units import unit_by_code
+from .access import public
+from .downloads import content_disposition
+
+bp = Blueprint("open_results", __name__, url_prefix="/cong-khai")
+
+#: Seconds a shared cache may keep a page before asking again (with its ETag).
+MAX_AGE = 60
+#: The waiting-room screen reloads itself this often (seconds).
+SCREEN_REFRESH = 60
+#: Rendered bodies kept per process (key: ETag).
+CACHE_SIZE = 256
+#: The frame-ancestors of the one framable route.
+EMBED_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+             "form-action 'none'; frame-ancestors *")
+
+_bodies: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+
+
+def _cached(render: Callable[[], tuple[bytes, str]], *, salt: str = "") -> Response:
+    """Answer with the cached body for the current publication state, or render it once."""
+    version = publication.state_version(get_session())
+    etag = hashlib.sha256(f"{version}|{salt}|{request.full_path}".encode()).hexdigest()[:32]
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        found = _bodies.get(etag)
+        if found is None:
+            found = render()
+            _bodies[etag] = found
+            while len(_bodies) > CACHE_SIZE:
+                _bodies.popitem(last=False)
+        else:
+            _bodies.move_to_end(etag)
+        response = Response(found[0], mimetype=found[1])
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    return response
+
+
+def _html(template: str, **context: object) -> Callable[[], tuple[bytes, str]]:
+    return lambda: (render_template(template, **context).encode(), "text/html")
+
+
+def _point(lbl: str, tally: Tally, min_n: int) -> Point:
+    interval = wilson_interval(tally.very_satisfied + tally.satisfied, tally.total)
+    return Point(lbl, rounding.percent(satisfaction_rate(tally)),
+                 rounding.percent(interval[0]) if interval else None,
+                 rounding.percent(interval[1]) if interval else None, tally.total >= min_n)
+
+
+def _period_label(start: date, end: date) -> str:
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months == 1:
+        return f"Tháng {start.month}/{start.year}"
+    if months == 3 and start.month % 3 == 1:
+        return f"Quý {(start.month + 2) // 3}/{start.year}"
+    if months == 6 and start.month in (1, 7):
+        return f"6 tháng {'đầu' if start.month == 1 else 'cuối'} năm {start.year}"
+    if months == 12 and start.month == 1:
+        return f"Năm {start.year}"
+    return f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
+
+
+def _kind(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+@bp.app_template_global("period_label")
+def period_label(start: date, end: date) -> str:
+    return _period_label(start, end)
+
+
+def _min_n() -> int:
+    return int(current_app.config["MIN_N"])
+
+
+def _unit(code: str) -> Unit:
+    if len(code) > 40:
+        abort(404)
+    unit = unit_by_code(get_session(), code)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+# --- the province's tree ---------------------------------------------------------------------
+
+@bp.get("/")
+@public
+def index() -> ResponseReturnValue:
+    """Published periods: a selector, the unit tree with rate, n and interval, a bar chart per
+    block of sibling units, and the withdrawals with their reasons."""
+    return _cached(_render_index)
+
+
+def _render_index() -> tuple[bytes, str]:
+    session = get_session()
+    items = publication.published(session)
+    chosen = None
+    wanted = request.args.get("ky", "")
+    if wanted:
+        chosen = next((i for i in items if str(i.snapshot.id) == wanted), None)
+        if chosen is None:
+            return (render_template("open/message.html", title="Không có kỳ công bố này",
+                                    text="Kỳ được chọn không có hoặc đã được rút lại.").encode(),
+                    "text/html")
+    elif items:
+        chosen = items[0]
+    snap = publication.public_snapshot(session, chosen, _min_n()) if chosen else None
+    blocks: dict[str | None, list[publication.PublicFigure]] = defaultdict(list)
+    charts = []
+    if snap:
+        for f in snap.figures[1:]:
+            blocks[f.parent].append(f)
+        names = {f.code: f.name for f in snap.figures}
+        for parent, members in blocks.items():
+            if len(members) > 1 and parent is not None:
+                charts.append((names.get(parent, parent), bar_chart(
+                    f"Tỷ lệ hài lòng các đơn vị trực thuộc {names.get(parent, parent)}",
+                    [_point(m.name, m.tally, _min_n()) for m in members])))
+    return _html("open/index.html", items=items, chosen=chosen, snap=snap, blocks=blocks,
+                 charts=charts, withdrawn=publication.withdrawn(session),
+                 kind_label=lambda k: label(UNIT_KIND_TERMS, k))()
+
+
+# --- one unit ---------------------------------------------------------------------------------
+
+def _ancestors(unit: Unit) -> set[int]:
+    """The ids of the unit and its ancestors."""
+    session = get_session()
+    ancestors, current = set(), unit
+    for _ in range(64):
+        ancestors.add(current.id)
+        if current.parent_id is None:
+            break
+        current = session.get(Unit, current.parent_id)  # type: ignore[assignment]
+        if current is None:
+            break
+    return ancestors
+
+
+def _covering(unit: Unit) -> list[publication.Published]:
+    """Published snapshots whose subtree holds ``unit``, oldest period first."""
+    ancestors = _ancestors(unit)
+    found = [i for i in publication.published(get_session()) if i.root.id in ancestors]
+    return sorted(found, key=lambda i: (i.snapshot.period_from, i.snapshot.period_to))
+
+
+@bp.get("/<unit_code>")
+@public
+def unit_page(unit_code: str) -> ResponseReturnValue:
+    unit = _unit(unit_code)
+    return _cached(lambda: _render_unit(unit))
+
+
+def _render_unit(unit: Unit) -> tuple[bytes, str]:
+    session = get_session()
+    min_n = _min_n()
+    covering = _covering(unit)
+    rows = []
+    for item in covering:
+        tally, _flagged = snapshot_tally(session, item.snapshot, unit.id)  # flagged not shown
+        rows.append((item, tally, _point(_period_label(item.snapshot.period_from,
+                                                       item.snapshot.period_to), tally, min_n)))
+    kinds = defaultdict(list)
+    for item, _tally, point in rows:
+        kinds[_kind(item.snapshot.period_from, item.snapshot.period_to)].append(point)
+    trends = [(k, trend_chart(f"Tỷ lệ hài lòng của {unit.name} qua các kỳ", points))
+              for k, points in sorted(kinds.items())]
+    latest = rows[-1] if rows else None
+    children = []
+    if latest:
+        for child in sorted(unit.children, key=lambda c: c.code):
+            tally, _flagged = snapshot_tally(session, latest[0].snapshot, child.id)
+            children.append((child, tally, _point(child.name, tally, min_n)))
+    ranking = []
+    for pub, scheme in publication.index_publications(session):
+        for block in pub.document.get("blocks", []):
+            if any(u.get("unit") == unit.code for u in block.get("units", [])):
+                ranking.append((scheme, pub, block))
+    return _html("open/unit.html", unit=unit, rows=list(reversed(rows)), trends=trends,
+                 latest=latest, children=children, ranking=ranking,
+                 withdrawn=[w for w in publication.withdrawn(session)
+                            if w.root.id in _ancestors(unit)],
+                 kind_names={1: "Theo tháng", 3: "Theo quý", 6: "Theo nửa năm", 12: "Theo năm"},
+                 min_n=min_n)()
+
+
+# --- how to check, open data -----------------------------------------------------------------
+
+@bp.get("/kiem-chung")
+@public
+def verify_page() -> ResponseReturnValue:
+    """Kiểm chứng số liệu: how anyone recomputes the hash from the open-data file."""
+    return _cached(_html("open/verify.html", year=datetime.now(timezone.utc).year))
+
+
+@bp.get("/du-lieu/<year>.<fmt>")
+@public
+def data_file(year: str, fmt: str) -> ResponseReturnValue:
+    """Every published figure of periods starting in ``year``: JSON (with the cells that
+    verify the hashes) or CSV (one row per unit and period, UTF-8 with BOM for Excel)."""
+    if fmt not in ("json", "csv"):
+        abort(404)
+    try:
+        y = publication.check_year(year)
+    except Invalid:
+        abort(404)
+
+    def render() -> tuple[bytes, str]:
+        data = publication.open_data(get_session(), y, _min_n())
+        if fmt == "json":
+            return (json.dumps(data, ensure_ascii=False, indent=1).encode() + b"\n",
+                    "application/json")
+        from reports.open_data import figures_csv
+
+        return figures_csv(data), "text/csv"
+
+    response = _cached(render)
+    response.headers["Content-Disposition"] = content_disposition(f"hai-long-{y}.{fmt}")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- the widget and the screen ---------------------------------------------------------------
+
+@bp.get("/<unit_code>/nhung")
+@public
+def embed(unit_code: str) -> ResponseReturnValue:
+    """The widget a unit puts on its own website in an iframe: the last published rate, n and
+    period, and a link to vote. The only framable route."""
+    unit = _unit(unit_code)
+
+    def render() -> tuple[bytes, str]:
+        covering = _covering(unit)
+        last = covering[-1] if covering else None
+        figure = None
+        if last:
+            tally, _flagged = snapshot_tally(get_session(), last.snapshot, unit.id)
+            figure = _point("", tally, _min_n()), tally
+        return _html("open/embed.html", unit=unit, last=last, figure=figure)()
+
+    response = _cached(render)
+    response.headers["Content-Security-Policy"] = EMBED_CSP
+    return response
+
+
+@bp.get("/<unit_code>/man-hinh")
+@public
+def screen(unit_code: str) -> ResponseReturnValue:
+    """The waiting-room TV: today's and this month's valid votes (provisional), the last
+    published quarter, large type, reloading itself."""
+    unit = _unit(unit_code)
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    now = datetime.now(timezone.utc)
+    today = local_date(now, tz)
+    minute = now.strftime("%Y%m%d%H%M")
+
+    def render() -> tuple[bytes, str]:
+        session = get_session()
+        min_n = _min_n()
+        live = []
+        for title, period in (("Hôm nay", Period(today, today)),
+                              (f"Tháng {today.month}/{today.year}",
+                               month(today.year, today.month))):
+            tally = unit_figures(session, unit, period, min_n=min_n, subtree=True).tally
+            live.append((title, tally, _point(title, tally, min_n)))
+        quarters = [i for i in _covering(unit) if _kind(i.snapshot.period_from,
+                                                        i.snapshot.period_to) == 3
+                    and Period(i.snapshot.period_from, i.snapshot.period_to) == quarter(
+                        i.snapshot.period_from.year, (i.snapshot.period_from.month + 2) // 3)]
+        last = None
+        if quarters:
+            q = quarters[-1]
+            tally, _flagged = snapshot_tally(session, q.snapshot, unit.id)
+            last = (q, tally, _point("", tally, min_n))
+        return _html("open/screen.html", unit=unit, live=live, last=last,
+                     refresh=SCREEN_REFRESH, updated=now)()
+
+    response = _cached(render, salt=minute)  # live counts: a new body each minute at most
+    response.headers["Cache-Control"] = "public, max-age=30"
+    return response

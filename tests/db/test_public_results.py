@@ -1,0 +1,268 @@
+"""Public results and open data (issue 18): only published closed periods are public, publishing
+is an audited decision, public numbers equal the authenticated ones and verify against the hash,
+only the widget may be framed, public pages set no cookie and are cached."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from survey_app.models import AuditEvent, Ballot, PeriodPublication, PeriodSnapshot
+from tests.factories import csrf_token, login, vote
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+Q3 = {"from": "2026-07-01", "to": "2026-09-30"}
+
+
+def cast(client, world, unit, level, day):
+    body = vote(level, at=f"{day}T09:15:00+07:00", unit=unit, channel="paper")
+    r = client.post("/api/v1/votes", json=body, headers=world.auth(world.admin_token))
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+@pytest.fixture
+def votes(client, world, app):
+    """Q3 2026: HC-TT 31 (9 not satisfied), LC-HM 5, one flagged vote at HC-TT; October 7 votes
+    (an open period) at HC-TT."""
+    from survey_app.db import get_db
+    from survey_app.services.ballots import set_ballot_status
+
+    for i in range(31):
+        cast(client, world, "HC-TT", "not_satisfied" if i < 9 else "satisfied",
+             f"2026-07-{1 + i % 28:02d}")
+    for i in range(5):
+        cast(client, world, "LC-HM", "very_satisfied", f"2026-08-{3 + i:02d}")
+    flagged = cast(client, world, "HC-TT", "satisfied", "2026-08-20")
+    with get_db(app).transaction() as s:  # as the burst check would
+        b = s.get(Ballot, flagged["id"])
+        b.flag_reason = "burst"
+        set_ballot_status(s, b, "flagged", None, tz=TZ)
+    for _ in range(7):
+        cast(client, world, "HC-TT", "not_satisfied", "2026-10-05")
+
+
+def close(runner, unit="DN", start="2026-07-01", end="2026-09-30"):
+    r = runner.invoke(args=["periods", "close", "--unit", unit, "--from", start, "--to", end])
+    assert r.exit_code == 0, r.output
+
+
+def publish(runner, unit="DN", start="2026-07-01", end="2026-09-30"):
+    r = runner.invoke(args=["periods", "publish", "--unit", unit, "--from", start, "--to", end])
+    assert r.exit_code == 0, r.output
+    return r
+
+
+def public_api(client, unit, **extra):
+    return client.get("/api/v1/public/figures", query_string={"unit": unit, **Q3, **extra})
+
+
+def test_an_open_or_unpublished_period_is_never_public(client, runner, world, votes):
+    # open: nothing anywhere
+    assert public_api(client, "HC").status_code == 404
+    assert public_api(client, "HC").get_json()["error"] == "not_published"
+    oct_ = client.get("/api/v1/public/figures?unit=HC-TT&from=2026-10-01&to=2026-10-31")
+    assert oct_.status_code == 404
+    assert "Chưa có kỳ số liệu nào được công bố" in client.get("/cong-khai/").get_data(
+        as_text=True)
+    # closed but not published: still nothing
+    close(runner)
+    assert public_api(client, "HC").status_code == 404
+    for path in ("/cong-khai/", "/cong-khai/HC-TT", "/cong-khai/HC-TT/nhung"):
+        page = client.get(path).get_data(as_text=True)
+        assert "31" not in page.replace("2031", ""), path
+    assert json.loads(client.get("/cong-khai/du-lieu/2026.json").data)["snapshots"] == []
+    # published: Q3 only; October's open votes never show
+    publish(runner)
+    body = public_api(client, "HC-TT").get_json()
+    assert body["n"] == 31 and body["counts"]["not_satisfied"] == 9
+    assert "flagged" not in body
+    page = client.get("/cong-khai/HC-TT").get_data(as_text=True)
+    assert "Quý 3/2026" in page and "71,0%" in page and "Tháng 10" not in page
+    assert public_api(client, "HC-TT", **{"from": "2026-10-01", "to": "2026-10-31"}) \
+        .status_code == 404
+    # a part of the closed range is not "exactly that range"
+    assert public_api(client, "HC-TT", to="2026-08-31").status_code == 404
+    data = json.loads(client.get("/cong-khai/du-lieu/2026.json").data)
+    assert [(s["from"], s["to"]) for s in data["snapshots"]] == [("2026-07-01", "2026-09-30")]
+    # nothing restricted in the open data: no counter, field, hour, reason or flagged cell
+    cells = data["snapshots"][0]["cells"]
+    assert {c[1] for c in cells} <= {"channel", "month", "own"}
+    assert {c[3] for c in cells} == {"valid"}
+
+
+def test_public_numbers_equal_the_authenticated_ones_and_the_file_verifies(
+        client, runner, world, votes, tmp_path):
+    close(runner)
+    publish(runner)
+    for unit in ("DN", "HC", "HC-TT", "LC-HM"):
+        for subtree in ("0", "1"):
+            public = public_api(client, unit, subtree=subtree).get_json()
+            private = client.get("/api/v1/figures", query_string={
+                "unit": unit, "subtree": subtree, **Q3},
+                headers=world.auth(world.admin_token)).get_json()
+            assert private["source"] == "snapshot"
+            assert private.pop("flagged") == (1 if unit != "LC-HM" and subtree == "1"
+                                              or unit == "HC-TT" else 0)
+            assert public == private
+    page = client.get("/cong-khai/").get_data(as_text=True)
+    assert private["snapshot_hash"] in page and "share3-v1" in page
+    file = tmp_path / "2026.json"
+    file.write_bytes(client.get("/cong-khai/du-lieu/2026.json").data)
+    ok = subprocess.run([sys.executable, "-m", "survey_app.verify", str(file)],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert private["snapshot_hash"] in ok.stdout
+    # one count changed in the file: the hash no longer matches
+    data = json.loads(file.read_text())
+    cell = next(c for c in data["snapshots"][0]["cells"] if c[1] == "channel")
+    cell[5] += 1
+    file.write_text(json.dumps(data))
+    bad = subprocess.run([sys.executable, "-m", "survey_app.verify", str(file)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "MISMATCH" in bad.stdout
+    # the CSV has the same figures
+    csv_text = client.get("/cong-khai/du-lieu/2026.csv").data.decode("utf-8-sig")
+    row = next(line for line in csv_text.splitlines() if line.startswith("HC-TT,"))
+    assert ",31,0,22,9,71.0," in row and row.endswith(private["snapshot_hash"])
+
+
+def test_publish_and_withdraw_are_audited_once_and_the_reason_stays(client, world, votes,
+                                                                     runner, session):
+    close(runner)
+    login(client, "admin")
+    snap_id = session.scalar(select(PeriodSnapshot.id))
+    token = csrf_token(client, f"/admin/periods/{snap_id}")
+    for _ in range(2):  # a double click
+        r = client.post(f"/admin/periods/{snap_id}/publish", data={"csrf_token": token},
+                        follow_redirects=True)
+    assert "đã được công bố" in r.get_data(as_text=True)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(PeriodPublication)) == 1
+    events = list(session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "period.publish")))
+    assert len(events) == 1 and events[0].actor == "admin"
+    assert public_api(client, "HC").status_code == 200
+    # withdrawing needs a reason
+    r = client.post(f"/admin/periods/{snap_id}/withdraw",
+                    data={"note": " ", "csrf_token": token}, follow_redirects=True)
+    assert "Cần ghi lý do rút lại" in r.get_data(as_text=True)
+    assert public_api(client, "HC").status_code == 200
+    for _ in range(2):
+        r = client.post(f"/admin/periods/{snap_id}/withdraw",
+                        data={"note": "Sai sót khi nhập phiếu giấy", "csrf_token": token},
+                        follow_redirects=True)
+    assert "đã được rút lại trước đó" in r.get_data(as_text=True) or \
+        "không đang được công bố" in r.get_data(as_text=True)
+    session.rollback()
+    events = list(session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "period.withdraw")))
+    assert len(events) == 1 and events[0].details["note"] == "Sai sót khi nhập phiếu giấy"
+    assert public_api(client, "HC").status_code == 404
+    client.get("/logout")
+    page = client.get("/cong-khai/").get_data(as_text=True)
+    assert "Đã rút lại ngày" in page and "vì Sai sót khi nhập phiếu giấy" in page
+    assert "Đã rút lại ngày" in client.get("/cong-khai/HC-TT").get_data(as_text=True)
+    # publishing again is a new decision, audited again
+    publish(runner)
+    assert public_api(client, "HC").status_code == 200
+    # reopening a published period takes it off the public pages, with the reopen note
+    r = runner.invoke(args=["periods", "reopen", str(snap_id), "--note", "phiếu nhập muộn"])
+    assert r.exit_code == 0, r.output
+    assert public_api(client, "HC").status_code == 404
+    assert "phiếu nhập muộn" in client.get("/cong-khai/").get_data(as_text=True)
+
+
+def test_the_command_line_refuses_what_cannot_be_published(runner, world, votes, session):
+    bad = runner.invoke(args=["periods", "publish", "--unit", "DN", "--from", "2026-07-01",
+                              "--to", "2026-09-30"])
+    assert bad.exit_code == 1 and "chưa được khóa" in bad.output
+    close(runner)
+    publish(runner)
+    again = runner.invoke(args=["periods", "publish", "--unit", "DN", "--from", "2026-07-01",
+                                "--to", "2026-09-30"])
+    assert again.exit_code == 1 and "đã được công bố" in again.output
+    no_note = runner.invoke(args=["periods", "withdraw", "--unit", "DN", "--from",
+                                  "2026-07-01", "--to", "2026-09-30", "--note", " "])
+    assert no_note.exit_code == 1 and "Cần ghi lý do" in no_note.output
+    ok = runner.invoke(args=["periods", "withdraw", "--unit", "DN", "--from", "2026-07-01",
+                             "--to", "2026-09-30", "--note", "kiểm tra lại"])
+    assert ok.exit_code == 0, ok.output
+    # a snapshot closed before the v2 hash rule cannot be verified by the public: refused
+    with session.get_bind().begin() as conn:
+        conn.execute(PeriodSnapshot.__table__.update().values(hash_rule="survey-snapshot-v1"))
+    old = runner.invoke(args=["periods", "publish", "--unit", "DN", "--from", "2026-07-01",
+                              "--to", "2026-09-30"])
+    assert old.exit_code == 1 and "quy tắc băm cũ" in old.output
+
+
+def test_only_the_widget_may_be_framed(client, runner, world, votes):
+    close(runner)
+    publish(runner)
+    embed = client.get("/cong-khai/HC-TT/nhung")
+    assert embed.status_code == 200
+    assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in embed.headers
+    assert len(embed.data) < 15_000 and b"<script" not in embed.data
+    page = embed.get_data(as_text=True)
+    assert "71,0%" in page and "/w/HC-TT" in page
+    for path in ("/cong-khai/", "/cong-khai/HC-TT", "/cong-khai/HC-TT/man-hinh",
+                 "/cong-khai/kiem-chung", "/login", "/w/HC", "/api/v1/public/figures?unit=HC"):
+        r = client.get(path)
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"], path
+        assert r.headers["X-Frame-Options"] == "DENY", path
+
+
+def test_public_pages_set_no_cookie_and_are_cached(client, runner, world, votes):
+    close(runner)
+    publish(runner)
+    paths = ("/cong-khai/", "/cong-khai/HC", "/cong-khai/HC/nhung", "/cong-khai/HC/man-hinh",
+             "/cong-khai/kiem-chung", "/cong-khai/du-lieu/2026.csv",
+             "/cong-khai/du-lieu/2026.json")
+    for path in paths:
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert "Set-Cookie" not in r.headers, path
+        assert r.headers["Cache-Control"].startswith("public"), path
+        again = client.get(path, headers={"If-None-Match": r.headers["ETag"]})
+        assert again.status_code == 304, path
+    # the login page, by contrast, does set its session cookie (the check can fail)
+    assert "Set-Cookie" in client.get("/login").headers
+    # a change of publication changes the ETag
+    etag = client.get("/cong-khai/").headers["ETag"]
+    runner.invoke(args=["periods", "withdraw", "--unit", "DN", "--from", "2026-07-01",
+                        "--to", "2026-09-30", "--note", "thử"])
+    assert client.get("/cong-khai/", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_bad_public_input_is_a_clear_4xx(client, world):
+    assert client.get("/cong-khai/NOPE").status_code == 404
+    assert client.get("/cong-khai/du-lieu/abcd.json").status_code == 404
+    assert client.get("/cong-khai/du-lieu/2026.xml").status_code == 404
+    assert client.get("/cong-khai/?ky=999").status_code == 200
+    nope = client.get("/api/v1/public/figures?unit=NOPE&from=2026-07-01&to=2026-09-30")
+    assert nope.status_code == 404 and "NOPE" in nope.get_json()["errors"]["unit"]
+    assert client.get("/api/v1/public/figures?unit=HC&from=2026-13-01").status_code == 422
+
+
+def test_the_screen_shows_provisional_live_counts_and_the_published_quarter(
+        client, runner, world, votes):
+    today = cast(client, world, "HC-TT", "satisfied", "2026-12-01")
+    assert today
+    page = client.get("/cong-khai/HC/man-hinh").get_data(as_text=True)
+    assert "Số liệu tạm thời" in page and 'http-equiv="refresh"' in page
+    assert "Chưa có quý nào được công bố" in page
+    close(runner)
+    publish(runner)
+    page = client.get("/cong-khai/HC/man-hinh").get_data(as_text=True)
+    assert "Quý 3/2026 (đã công bố)" in page and "71,0%" in page
+
+
+def test_an_index_ranking_is_published_separately(runner, world):
+    r = runner.invoke(args=["index", "publish", "NOPE", "--year", "2026"])
+    assert r.exit_code == 1 and "no scheme" in r.output
