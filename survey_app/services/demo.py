@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..models import Answer, Ballot, Counter, Questionnaire, Unit
 from .accounts import create_api_token, create_user, register_kiosk
 from .breakdowns import rebuild_breakdowns
+from .demo_index import seed_demo_index
 from .questionnaires import assign_questionnaire
 from .security import fingerprint
 from .tallies import rebuild_tallies
@@ -128,6 +129,7 @@ def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
         assign_questionnaire(session, units["DN"], "web", sipas, start)
     cells = rebuild_tallies(session)
     rebuild_breakdowns(session, tz)
+    seed_demo_index(session, end.year)  # the index of the demo's year: /index/
     return [
         f"Demo seeded: {len(units)} units, {sum(map(len, counters.values()))} counters, "
         f"{len(devices)} kiosk devices, {n_votes} votes from {start} to {end} "
