@@ -23,14 +23,33 @@ from .cells import csv_writer, set_cell
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 UNRANKED = "Không xếp hạng"
 NO_TOTAL = "Chưa có điểm"
+#: The rank of a unit with a component still missing: its total is provisional.
+INCOMPLETE = "Chưa xếp hạng"
+PROVISIONAL = "tạm tính"
+NOT_APPLICABLE = "Không áp dụng"
+#: The footnote every layout prints under the table.
+RULES_NOTE = ("Các đơn vị bằng điểm được xếp cùng hạng (1, 2, 2, 4); đơn vị “Không xếp hạng” "
+              "được đánh giá nhưng không xếp hạng. Đơn vị còn tiêu chí chưa có điểm thẩm định "
+              "hoặc chưa có số liệu “Chưa xếp hạng”: tổng điểm tạm tính (tiêu chí thiếu tính 0), "
+              "chưa xếp loại. Tiêu chí “Không áp dụng” cho đơn vị được bỏ ra và tổng điểm được "
+              "quy đổi.")
 
 
 def rank_text(row: Row) -> str | int:
     if row.total is None:
         return NO_TOTAL
+    if not row.complete:
+        return INCOMPLETE
     if row.rank is None:
         return UNRANKED
     return row.rank
+
+
+def component_value(row: Row, table: RankingTable, i: int) -> Decimal | str | None:
+    """A component cell: its points, "Không áp dụng", or None (no points)."""
+    if not row.applies(table.columns[i]):
+        return NOT_APPLICABLE
+    return row.components[i]
 
 
 def _plain(value: Decimal) -> str:
@@ -89,7 +108,7 @@ def ranking_xlsx(table: RankingTable) -> bytes:
         row_no += 1
         for stt, r in enumerate(block.rows, start=1):
             values: list[object] = [stt, r.unit, r.name]
-            values += [_number(r.components[i]) for i in fields]
+            values += [_number(component_value(r, table, i)) for i in fields]
             values += [_number(r.bonus), _number(r.total), rank_text(r), r.band,
                        _number(r.satisfaction_rate), r.n, _number(r.previous_total),
                        _number(r.delta), r.note or None]
@@ -98,21 +117,24 @@ def ranking_xlsx(table: RankingTable) -> bytes:
                 cell.font, cell.border = normal, grid
                 if isinstance(value, float):
                     cell.number_format = "0.0" if col == 8 + len(fields) else "0.00"
-                    cell.alignment = Alignment(horizontal="right", vertical="center")
+                    if col == 5 + len(fields) and not r.complete:
+                        # still a number Excel can sum; it reads "20.00 (tạm tính)"
+                        cell.number_format = f'0.00" ({PROVISIONAL})"'
+                    cell.alignment = Alignment(horizontal="right", vertical="center",
+                                               wrap_text=True)
                 elif col in (1, 2) or col == 6 + len(fields):
-                    cell.alignment = Alignment(horizontal="center", vertical="center")
+                    cell.alignment = Alignment(horizontal="center", vertical="center",
+                                               wrap_text=True)
                 else:
                     cell.alignment = Alignment(vertical="center", wrap_text=True)
             row_no += 1
     note_row = row_no + 1
     bands = "; ".join(f"{label} từ {_plain(lower)} điểm" for label, lower in table.bands)
-    set_cell(ws, note_row, 1, f"Xếp loại: {bands}. Các đơn vị bằng điểm được xếp cùng hạng; "
-                              "đơn vị “Không xếp hạng” được đánh giá nhưng không xếp hạng."
-             ).font = normal
+    set_cell(ws, note_row, 1, f"Xếp loại: {bands}. {RULES_NOTE}").font = normal
     ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=width)
     ws.cell(note_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[note_row].height = 32
-    widths = [6, 10, 24] + [14] * len(fields) + [10, 10, 10, 12, 10, 9, 10, 9, 34]
+    ws.row_dimensions[note_row].height = 48
+    widths = [6, 10, 24] + [14] * len(fields) + [10, 16, 12, 12, 10, 9, 10, 9, 34]
     for col, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = w
     ws.row_dimensions[4].height = 48
@@ -128,9 +150,12 @@ def ranking_xlsx(table: RankingTable) -> bytes:
     return buffer.getvalue()
 
 
-def _number(value: Decimal | None) -> float | None:
-    """Cells hold numbers (Excel sums them); a two-decimal Decimal is exact enough as float."""
-    return None if value is None else float(value)
+def _number(value: Decimal | str | None) -> float | str | None:
+    """Cells hold numbers (Excel sums them); a two-decimal Decimal is exact enough as float.
+    Text (a component "Không áp dụng") stays text."""
+    if value is None or isinstance(value, str):
+        return value
+    return float(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,11 +163,15 @@ def _number(value: Decimal | None) -> float | None:
 
 
 CSV_HEAD = ("block", "rank", "unit", "name", "total", "band")
-CSV_TAIL = ("bonus", "satisfaction_rate", "n", "sufficient", "previous_total", "delta", "note")
+CSV_TAIL = ("bonus", "satisfaction_rate", "n", "sufficient", "complete", "previous_total",
+            "delta", "note")
 
 
 def ranking_csv(table: RankingTable, *, bom: bool = True) -> bytes:
-    """One line per unit with every component by code (tree order); UTF-8 with a BOM for Excel."""
+    """One line per unit with every component by code (tree order); UTF-8 with a BOM for Excel.
+
+    ``complete`` is ``false`` when the total is provisional (a component missing); a component
+    declared not applicable reads ``NA``."""
     buffer = io.StringIO(newline="")
     writer = csv_writer(buffer, lineterminator="\r\n")
     writer.writerow([*CSV_HEAD, *(c.code for c in table.columns), *CSV_TAIL])
@@ -150,10 +179,12 @@ def ranking_csv(table: RankingTable, *, bom: bool = True) -> bytes:
         for r in block.rows:
             writer.writerow([
                 block.name, "" if r.rank is None else r.rank, r.unit, r.name, _cell(r.total),
-                r.band or "", *(_cell(v) for v in r.components), _cell(r.bonus),
-                _cell(r.satisfaction_rate), "" if r.n is None else r.n,
-                "true" if r.sufficient else "false", _cell(r.previous_total), _cell(r.delta),
-                r.note,
+                r.band or "",
+                *(_cell(v) if r.applies(c) else "NA"
+                  for v, c in zip(r.components, table.columns, strict=True)),
+                _cell(r.bonus), _cell(r.satisfaction_rate), "" if r.n is None else r.n,
+                "true" if r.sufficient else "false", "true" if r.complete else "false",
+                _cell(r.previous_total), _cell(r.delta), r.note,
             ])
     text = buffer.getvalue()
     return (("\ufeff" + text) if bom else text).encode("utf-8")

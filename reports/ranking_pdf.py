@@ -23,7 +23,14 @@ from matplotlib.patches import Patch  # noqa: E402
 from survey_app.domain.ranking import RankingTable  # noqa: E402
 
 from .print_html import html_to_pdf, num, render_html  # noqa: E402
-from .ranking import ROMAN, band_index, rank_text  # noqa: E402
+from .ranking import (  # noqa: E402
+    PROVISIONAL,
+    ROMAN,
+    RULES_NOTE,
+    band_index,
+    component_value,
+    rank_text,
+)
 
 FONT = "DejaVu Sans"
 #: Band colours, best first: dark green, green, amber, orange, red (then greys).
@@ -43,6 +50,10 @@ def _fmt(value: Decimal | None, places: int = 2) -> str:
     if value is None:
         return "—"
     return f"{value:.{places}f}".replace(".", ",")
+
+
+def _fmt_cell(value: Decimal | str | None) -> str:
+    return value if isinstance(value, str) else _fmt(value)
 
 
 def _short(value: Decimal) -> str:
@@ -72,8 +83,9 @@ def ranking_html(table: RankingTable) -> str:
     for b, block in enumerate(table.blocks):
         rows = [{
             "stt": stt, "name": r.name,
-            "fields": [_fmt(r.components[i]) for i in table.fields],
+            "fields": [_fmt_cell(component_value(r, table, i)) for i in table.fields],
             "bonus": _fmt(r.bonus), "total": _fmt(r.total), "rank": str(rank_text(r)),
+            "provisional": PROVISIONAL if r.total is not None and not r.complete else "",
             "band": r.band or "—",
             "band_fill": _tint(band_colour(table, r.band)) if r.band else "#ffffff",
             "rate": _fmt(r.satisfaction_rate, 1), "n": "—" if r.n is None else num(r.n),
@@ -87,7 +99,8 @@ def ranking_html(table: RankingTable) -> str:
         # 30 mm for the notes, the rest shared by the fields
         field_mm=min(40.0, max(12.0, round((277 - 157 - 30) / max(1, len(fields)), 1))),
         previous=f"Điểm năm {table.previous_year}" if table.previous_year else "Năm trước",
-        bands="; ".join(f"{label} từ {_short(lower)} điểm" for label, lower in table.bands))
+        bands="; ".join(f"{label} từ {_short(lower)} điểm" for label, lower in table.bands),
+        rules=RULES_NOTE)
 
 
 def ranking_pdf(table: RankingTable) -> bytes:
@@ -124,7 +137,9 @@ def ranking_chart(table: RankingTable, fmt: str = "png", dpi: int = 120) -> byte
                             edgecolor="#333333", linewidth=0.5, height=0.68,
                             hatch="//" if not r.sufficient else None)
                     text = _fmt(r.total) + (f"  {r.band}" if r.band else "")
-                    if r.rank is None:
+                    if not r.complete:
+                        text += f"  ({PROVISIONAL}, chưa xếp hạng)"
+                    elif r.rank is None:
                         text += "  (không xếp hạng)"
                     if not r.sufficient:
                         text += "  ⚠"

@@ -79,8 +79,9 @@ def list_() -> None:
 @click.argument("file", type=FILE)
 def scores_import(file: Path) -> None:
     """Import hand scores: CSV or XLSX with
-    scheme,year,unit,component,self_score,appraised_score,note (component "bonus" for bonus
-    and deduction entries)."""
+    scheme,year,unit,component,self_score,appraised_score,note (appraised_score NA declares the
+    component not applicable to the unit, with the evidence in note; component "bonus" for
+    bonus and deduction entries)."""
     with get_db(current_app).transaction() as session:
         try:
             done = index_imports.import_scores(session, file.name, file.read_bytes())

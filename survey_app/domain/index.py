@@ -10,10 +10,15 @@ Rules this module chose where DOMAIN.md leaves room (``docs/index-formulas.md`` 
 worked example):
 
 - A hand-scored component counts its appraised score (điểm thẩm định); the self-assessment score
-  (điểm tự đánh giá) is kept for display only. A component with no score at all is *absent*.
-- Without ``rescale_to`` an absent component adds nothing. With ``rescale_to`` the leaf sum is
-  always put on that scale: ``total = Σ present points ÷ Σ present maxima × rescale_to``; when every
-  part is present and the maxima add up to ``rescale_to`` this changes nothing.
+  (điểm tự đánh giá) is kept for display only. A component is *not applicable* to a unit only
+  when declared so (``HandScore(not_applicable=True)``, with its evidence note); a leaf that is
+  neither scored nor declared not applicable (no appraisal, or a computed component without
+  figures) is *missing*.
+- Only not-applicable leaves are left out of the scale: ``total = Σ points ÷ Σ maxima of the
+  applicable leaves × rescale_to`` (without ``rescale_to`` the points are simply summed). A
+  missing leaf counts 0 in that sum, so the total of an incomplete unit is *provisional*: it is
+  listed after the ranked units with no rank and no band, never rescaled as if the missing part
+  did not exist.
 - Bonus entries (điểm thưởng) add up and are capped at ``bonus.max``; deductions (điểm trừ) are
   negative entries, capped at ``bonus.min`` when the scheme gives one. Bonus is added after
   rescaling; a total never goes below 0. A unit with no component scored has no total.
@@ -21,8 +26,9 @@ worked example):
   with a Vietnamese reason; its unit is still ranked, flagged ``sufficient = False`` (DOMAIN.md §5:
   "never ranked *silently*"). With n = 0 there are no points.
 - Ranking inside a block is by published total, descending, competition style (1, 2, 2, 4). Ranked
-  units come first in rank order, then units marked ``ranked: false`` (rank None) by total, then
-  units without a total (rank None); equal places keep the scheme's listing order.
+  units come first in rank order, then complete units marked ``ranked: false`` (rank None) by
+  total, then incomplete units with a provisional total, then units without a total (rank None,
+  both in the scheme's listing order); equal places keep the scheme's listing order.
 """
 
 from __future__ import annotations
@@ -597,10 +603,19 @@ def option_credit_points(
 
 @dataclass(frozen=True, slots=True)
 class HandScore:
-    """A hand-scored component: the self-assessment and the appraisal; the appraisal counts."""
+    """A hand-scored component: the self-assessment and the appraisal; the appraisal counts.
+
+    ``not_applicable`` declares that the component does not apply to the unit: it then has no
+    appraisal and is left out of the unit's total (which is rescaled without it).
+    """
 
     self_points: Number | None = None
     appraised: Number | None = None
+    not_applicable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.not_applicable and self.appraised is not None:
+            raise ValueError("a component declared not applicable has no appraised score")
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,7 +632,11 @@ class UnitInput:
 
 @dataclass(frozen=True, slots=True)
 class ComponentScore:
-    """A component's points for one unit; parents hold the sum of their present children."""
+    """A component's points for one unit; parents hold the sum of their present children.
+
+    ``applicable`` is False for a leaf declared not applicable (and a parent all of whose leaves
+    are); an applicable leaf without points is *missing* (:attr:`missing`).
+    """
 
     code: str
     max_points: Fraction
@@ -630,17 +649,32 @@ class ComponentScore:
     n: int | None = None
     sufficient: bool = True
     reason: str | None = None
+    name: str | None = None
+    applicable: bool = True
+
+    @property
+    def missing(self) -> bool:
+        """An applicable leaf with no points: no appraisal yet, or no figures to compute from."""
+        return self.leaf and self.applicable and self.points is None
+
+
+#: The explanation and reason of a leaf declared not applicable.
+NOT_APPLICABLE = "Không áp dụng"
 
 
 @dataclass(frozen=True, slots=True)
 class UnitScore:
-    """One unit's components, bonus and total (before ranking)."""
+    """One unit's components, bonus and total (before ranking).
+
+    ``applicable_max`` is the sum of the maxima of the applicable leaves (the scale of the
+    total); while a leaf is :attr:`missing` the total is provisional (the leaf counts 0).
+    """
 
     unit: str
     name: str | None
     components: tuple[ComponentScore, ...]
     subtotal: Fraction | None
-    present_max: Fraction
+    applicable_max: Fraction
     bonus: Fraction
     total: Fraction | None
     explanation: str
@@ -650,6 +684,21 @@ class UnitScore:
     def sufficient(self) -> bool:
         """False when any computed component is below the scheme's minimum n (or has none)."""
         return all(c.sufficient for c in self.components)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Codes of the applicable leaves without points, in tree order."""
+        return tuple(c.code for c in self.components if c.missing)
+
+    @property
+    def not_applicable(self) -> tuple[str, ...]:
+        """Codes of the leaves declared not applicable, in tree order."""
+        return tuple(c.code for c in self.components if c.leaf and not c.applicable)
+
+    @property
+    def complete(self) -> bool:
+        """Every leaf scored or declared not applicable: the total is final and may be ranked."""
+        return not self.missing
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -675,7 +724,7 @@ def component_score(component: Component, entry: HandScore | Measure | None,
     if entry is None:
         return ComponentScore(component.code, component.max_points, None, "Chưa có số liệu",
                               formula=component.formula, n=0, sufficient=False,
-                              reason="Chưa có số liệu")
+                              reason="Chưa có số liệu", name=component.name)
     calc, n, noun = _calculation(component, entry)
     reason = None
     if n == 0:
@@ -684,7 +733,7 @@ def component_score(component: Component, entry: HandScore | Measure | None,
         reason = f"Chưa đủ số {noun} (n = {n} < {min_n})"
     return ComponentScore(component.code, component.max_points, calc.points, calc.explanation,
                           formula=component.formula, rate=calc.rate, n=n,
-                          sufficient=reason is None, reason=reason)
+                          sufficient=reason is None, reason=reason, name=component.name)
 
 
 def _hand_score(component: Component, entry: Any) -> ComponentScore:
@@ -693,15 +742,19 @@ def _hand_score(component: Component, entry: Any) -> ComponentScore:
     hand = entry or HandScore()
     appraised = _exact(hand.appraised, component)
     self_points = _exact(hand.self_points, component)
+    if hand.not_applicable:
+        return ComponentScore(component.code, component.max_points, None, NOT_APPLICABLE,
+                              self_points=self_points, reason=NOT_APPLICABLE,
+                              name=component.name, applicable=False)
     if appraised is None:
         text = "Chưa có điểm thẩm định"
         return ComponentScore(component.code, component.max_points, None, text,
-                              self_points=self_points, reason=text)
+                              self_points=self_points, reason=text, name=component.name)
     text = f"điểm thẩm định {_plain(appraised)}/{_plain(component.max_points)}"
     if self_points is not None:
         text += f" (tự chấm {_plain(self_points)})"
     return ComponentScore(component.code, component.max_points, appraised, text,
-                          self_points=self_points)
+                          self_points=self_points, name=component.name)
 
 
 def _exact(value: Number | None, component: Component) -> Fraction | None:
@@ -751,9 +804,11 @@ def bonus_points(entries: Iterable[Number], rule: BonusRule | None) -> Fraction:
 def score_unit(scheme: Scheme, unit_input: UnitInput) -> UnitScore:
     """Score one unit: leaf points, parent sums, rescaling, bonus and a total never below 0.
 
-    ``total = max(0, S × R ÷ M + bonus)`` where S is the sum of the present leaves' points, M the
-    sum of their maxima and R ``scheme.rescale_to`` (without it, ``total = max(0, S + bonus)``).
-    With no leaf present the total is None.
+    ``total = max(0, S × R ÷ M + bonus)`` where S is the sum of the leaves' points, M the sum of
+    the maxima of the *applicable* leaves (all but those declared not applicable) and R
+    ``scheme.rescale_to`` (without it, ``total = max(0, S + bonus)``). A missing leaf counts 0
+    and makes the total provisional (:attr:`UnitScore.complete` is False). With no leaf scored,
+    or none applicable, the total is None.
     """
     known = {c.code: c for c in scheme.all_components()}
     for code in unit_input.entries:
@@ -762,26 +817,34 @@ def score_unit(scheme: Scheme, unit_input: UnitInput) -> UnitScore:
     leaf_scores = {c.code: component_score(c, unit_input.entries.get(c.code), scheme.min_n)
                    for c in scheme.leaves}
     present = [s for s in leaf_scores.values() if s.points is not None]
+    applicable = [s for s in leaf_scores.values() if s.applicable]
+    missing = [s for s in applicable if s.points is None]
     bonus = bonus_points(unit_input.bonus, scheme.bonus)
     previous = None if unit_input.previous_total is None else Fraction(unit_input.previous_total)
     subtotal = sum((s.points for s in present), Fraction(0)) if present else None
-    present_max = sum((s.max_points for s in present), Fraction(0))
+    applicable_max = sum((s.max_points for s in applicable), Fraction(0))
     total = None
-    if subtotal is None:
+    if subtotal is None or not applicable_max:
         explanation = "Chưa có tiêu chí nào được chấm"
     else:
         scaled = subtotal
-        explanation = f"tổng tiêu chí {points(subtotal)}/{_plain(present_max)}"
+        explanation = f"tổng tiêu chí {points(subtotal)}/{_plain(applicable_max)}"
+        left_out = [s.name or s.code for s in leaf_scores.values() if not s.applicable]
+        if left_out:
+            explanation += f" (không áp dụng: {', '.join(left_out)})"
         if scheme.rescale_to is not None:
-            scaled = subtotal * scheme.rescale_to / present_max
-            if present_max != scheme.rescale_to:
+            scaled = subtotal * scheme.rescale_to / applicable_max
+            if applicable_max != scheme.rescale_to:
                 explanation += f" → quy đổi thang {_plain(scheme.rescale_to)}: {points(scaled)}"
         total = max(Fraction(0), scaled + bonus)
         explanation += f"; thưởng/trừ {points(bonus)}; tổng {points(total)}"
+        if missing:
+            explanation += (" (tạm tính: chưa đủ điểm "
+                            f"{', '.join(s.name or s.code for s in missing)}, tính 0)")
     return UnitScore(
         unit=unit_input.unit, name=unit_input.name,
         components=tuple(_tree_scores(scheme, leaf_scores)),
-        subtotal=subtotal, present_max=present_max, bonus=bonus, total=total,
+        subtotal=subtotal, applicable_max=applicable_max, bonus=bonus, total=total,
         explanation=explanation, previous_total=previous,
     )
 
@@ -798,7 +861,8 @@ def _tree_scores(scheme: Scheme, leaves: Mapping[str, ComponentScore]) -> list[C
         out.append(ComponentScore(
             comp.code, comp.max_points, sum(got, Fraction(0)) if got else None,
             "tổng các tiêu chí thành phần", leaf=False,
-            sufficient=all(s.sufficient for s in below),
+            sufficient=all(s.sufficient for s in below), name=comp.name,
+            applicable=any(s.applicable for s in below),
         ))
     return out
 
@@ -859,6 +923,9 @@ class RankedUnit:
             "satisfaction_rate": percent(sat.rate) if sat else None,
             "n": sat.n if sat else None,
             "sufficient": s.sufficient,
+            "complete": s.complete,
+            "missing": list(s.missing),
+            "not_applicable": list(s.not_applicable),
             "previous_total": points(s.previous_total),
             "delta": points(s.delta),
         }
@@ -891,18 +958,24 @@ class IndexResult:
 
 def block_ranking(block: Block, scores: Mapping[str, UnitScore],
                   bands: Sequence[Band] = DEFAULT_BANDS) -> BlockResult:
-    """Rank a block's units on their published totals (see the module docstring for the order)."""
-    ranked = [(m, scores[m.unit]) for m in block.members
-              if m.ranked and scores[m.unit].total is not None]
+    """Rank a block's units on their published totals (see the module docstring for the order).
+
+    Only complete units are ranked and banded: a provisional total (a component missing) gets
+    neither rank nor band.
+    """
+    members = [(m, scores[m.unit]) for m in block.members]
+    final = [(m, s) for m, s in members if s.total is not None and s.complete]
+    ranked = [(m, s) for m, s in final if m.ranked]
     published = [points(s.total) for _, s in ranked]
     rank_of = {m.unit: r for (m, _), r in zip(ranked, competition_ranks(published), strict=True)}
-    unranked = [(m, scores[m.unit]) for m in block.members
-                if not m.ranked and scores[m.unit].total is not None]
-    missing = [(m, scores[m.unit]) for m in block.members if scores[m.unit].total is None]
+    unranked = [(m, s) for m, s in final if not m.ranked]
+    provisional = [(m, s) for m, s in members if s.total is not None and not s.complete]
+    no_total = [(m, s) for m, s in members if s.total is None]
     ordered = (sorted(ranked, key=lambda ms: rank_of[ms[0].unit])
                + sorted(unranked, key=lambda ms: points(ms[1].total), reverse=True)  # type: ignore
-               + missing)
-    units = tuple(RankedUnit(s, m.ranked, rank_of.get(m.unit), band_for(s.total, bands))
+               + provisional + no_total)
+    units = tuple(RankedUnit(s, m.ranked, rank_of.get(m.unit),
+                             band_for(s.total, bands) if s.complete else None)
                   for m, s in ordered)
     return BlockResult(block.name, units)
 

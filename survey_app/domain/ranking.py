@@ -23,7 +23,13 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One unit's line; ``components`` follow :attr:`RankingTable.columns`."""
+    """One unit's line; ``components`` follow :attr:`RankingTable.columns`.
+
+    ``complete`` is False while a component is missing: the total is then provisional (tạm tính)
+    and the unit has no rank and no band; ``missing`` names those components (by name, as the
+    pages and exports print them), ``not_applicable`` gives the codes of the components declared
+    not applicable to the unit (parents included when none of their leaves applies).
+    """
 
     unit: str
     name: str
@@ -39,6 +45,13 @@ class Row:
     previous_total: Decimal | None
     delta: Decimal | None
     note: str = ""
+    complete: bool = True
+    missing: tuple[str, ...] = ()
+    not_applicable: tuple[str, ...] = ()
+
+    def applies(self, column: Column) -> bool:
+        """False for a component declared not applicable to this unit."""
+        return column.code not in self.not_applicable
 
 
 @dataclass(frozen=True, slots=True)

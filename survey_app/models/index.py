@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -58,7 +59,10 @@ class IndexHandScore(Base):
     """A hand-scored component of one unit: self-assessment and appraisal, with the evidence.
 
     The appraised score (điểm thẩm định) counts; the self score (điểm tự đánh giá) is shown
-    beside it. Either may be missing while the assessment is under way.
+    beside it. Either may be missing while the assessment is under way; a component without an
+    appraised score is *missing* and keeps its unit out of the ranking. ``not_applicable``
+    declares that the component does not apply to the unit (không áp dụng): no appraised score,
+    the note says why, and the unit's total is rescaled without it.
     """
 
     __tablename__ = "index_hand_score"
@@ -67,6 +71,8 @@ class IndexHandScore(Base):
         CheckConstraint("self_score IS NULL OR self_score >= 0", name="self_not_negative"),
         CheckConstraint("appraised_score IS NULL OR appraised_score >= 0",
                         name="appraised_not_negative"),
+        CheckConstraint("NOT not_applicable OR (appraised_score IS NULL AND note IS NOT NULL)",
+                        name="not_applicable_explained"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,8 +81,11 @@ class IndexHandScore(Base):
     component: Mapped[str] = mapped_column(String(64))
     self_score: Mapped[Decimal | None] = mapped_column(Points)
     appraised_score: Mapped[Decimal | None] = mapped_column(Points)
-    #: Evidence (tài liệu kiểm chứng) or the appraisal council's remark.
+    #: Evidence (tài liệu kiểm chứng) or the appraisal council's remark; required when the
+    #: component is declared not applicable.
     note: Mapped[str | None] = mapped_column(Text)
+    #: Declared not applicable to this unit (``NA`` in a scores file, "Không áp dụng" on the page).
+    not_applicable: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Who entered the current values; None for the command line.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,6 +35,7 @@ from ..models import (
 )
 from .accounts import create_api_token, create_user, register_kiosk
 from .breakdowns import rebuild_breakdowns
+from .demo_index import seed_demo_index
 from .questionnaires import assign_questionnaire
 from .security import fingerprint
 from .tallies import rebuild_tallies
@@ -153,9 +154,10 @@ def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
         assign_questionnaire(session, units["DN"], "web", sipas, start)
     cells = rebuild_tallies(session)
     rebuild_breakdowns(session, tz)
+    index_line = seed_demo_index(session, end.year)  # the index of the demo's year: /index/
     return [
         f"Demo seeded: votes from {start} to {now:%Y-%m-%d %H:%M} ({n_votes} inserted, "
-        f"{cells} tally cells).",
+        f"{cells} tally cells).\n{index_line}",
         "Users admin, canbo.haichau (officer, Quận Hải Châu), nhapphieu.haichau (clerk) share "
         "this demo password:",
         admin_password,

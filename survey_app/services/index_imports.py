@@ -4,8 +4,10 @@ Each file is a CSV (UTF-8, with or without BOM) or an XLSX workbook (first sheet
 row. An import is all or nothing: every bad row is reported with its row number (the header is
 row 1) and nothing is stored. Formats (``docs/index-formulas.md`` §9):
 
-- scores: ``scheme,year,unit,component,self_score,appraised_score,note``; component ``bonus``
-  is a bonus (positive ``appraised_score``) or deduction (negative), the reason in ``note``;
+- scores: ``scheme,year,unit,component,self_score,appraised_score,note``; an
+  ``appraised_score`` of ``NA`` (any case) declares the component not applicable to the unit,
+  the evidence in ``note`` (required); component ``bonus`` is a bonus (positive
+  ``appraised_score``) or deduction (negative), the reason in ``note``;
 - dossiers: ``unit,from,to,handled,overdue,complaints`` and optionally ``not_satisfied``;
 - officials' survey: ``scheme,year,unit,component,a,b,c,d`` (how many answered A, B, C, D).
 """
@@ -36,7 +38,14 @@ from ..models import (
 )
 from ..models._types import utcnow
 from .audit import record_action
-from .index.hand_scores import BONUS, check_points, component_problem
+from .index.hand_scores import (
+    BONUS,
+    NOT_APPLICABLE,
+    check_points,
+    component_problem,
+    not_applicable_problem,
+    stored_appraisal,
+)
 from .index.schemes import scheme_row
 from .units import RowErrors
 
@@ -183,7 +192,8 @@ def import_scores(session: Session, filename: str, data: bytes,
     units = _units(session, {r[2].strip() for _, r in rows[1:] if len(r) > 2})
     problems: Problems = []
     seen: dict[tuple[str, str, str, str], int] = {}
-    scores: list[tuple[IndexScheme, Unit, str, Decimal | None, Decimal | None, str | None]] = []
+    scores: list[tuple[IndexScheme, Unit, str, Decimal | None, Decimal | None, str | None,
+                       bool]] = []
     bonus: dict[tuple[int, int], list[tuple[Decimal, str]]] = defaultdict(list)
     bonus_targets: dict[tuple[int, int], tuple[IndexScheme, Unit]] = {}
     for line, cells in rows[1:]:
@@ -203,7 +213,12 @@ def import_scores(session: Session, filename: str, data: bytes,
             problems.append((line, f"unit {unit_code!r} is in no block of {code} {year}"))
             continue
         values: dict[str, Decimal | None] = {}
+        not_applicable = appraised_text.strip().upper() == NOT_APPLICABLE
+        if not_applicable:
+            values["appraised_score"] = None
         for label, text in (("self_score", self_text), ("appraised_score", appraised_text)):
+            if label in values:
+                continue
             try:
                 values[label] = parse_points(text)
             except ValueError as exc:
@@ -213,7 +228,10 @@ def import_scores(session: Session, filename: str, data: bytes,
         note_text = note.strip() or None
         if component == BONUS:
             value = values["appraised_score"]
-            if scheme.bonus is None:
+            if not_applicable:
+                problems.append((line, "appraised_score: NA (not applicable) is for a "
+                                       "hand-scored component, not a bonus row"))
+            elif scheme.bonus is None:
                 problems.append((line, f"{code} {year} has no bonus section, so it takes no "
                                        "bonus or deduction"))
             elif values["self_score"] is not None:
@@ -237,15 +255,19 @@ def import_scores(session: Session, filename: str, data: bytes,
             problems.append((line, f"{unit_code}/{component} repeats row {seen[key]}"))
             continue
         seen[key] = line
-        if values["self_score"] is None and values["appraised_score"] is None:
-            problems.append((line, "give self_score, appraised_score or both"))
+        if not_applicable and (why := not_applicable_problem(note_text)):
+            problems.append((line, why))
+            continue
+        if values["self_score"] is None and values["appraised_score"] is None \
+                and not not_applicable:
+            problems.append((line, "give self_score, appraised_score (points or NA) or both"))
             continue
         out_of_range = [why for label, value in values.items()
                         if (why := check_points(scheme, component, value, label))]
         problems.extend((line, why) for why in out_of_range)
         if not out_of_range:
             scores.append((row, unit, component, values["self_score"],
-                           values["appraised_score"], note_text))
+                           values["appraised_score"], note_text, not_applicable))
     if problems:
         raise RowErrors(problems)
     changes: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -253,19 +275,21 @@ def import_scores(session: Session, filename: str, data: bytes,
     stored = {(s.scheme_id, s.unit_id, s.component): s for s in session.scalars(
         select(IndexHandScore).where(IndexHandScore.scheme_id.in_(
             {r.id for r, *_ in scores})))}
-    for row, unit, component, self_score, appraised, note_text in scores:
+    for row, unit, component, self_score, appraised, note_text, not_applicable in scores:
         current = stored.get((row.id, unit.id, component))
         if current is None:
             current = IndexHandScore(scheme_id=row.id, unit_id=unit.id, component=component)
             session.add(current)
             old = None
         else:
-            old = [_text(current.self_score), _text(current.appraised_score), current.note]
-        new = [_text(self_score), _text(appraised), note_text]
+            old = [_text(current.self_score), stored_appraisal(current), current.note]
+        new = [_text(self_score), NOT_APPLICABLE if not_applicable else _text(appraised),
+               note_text]
         if old == new:
             continue
         current.self_score, current.appraised_score, current.note = (self_score, appraised,
                                                                      note_text)
+        current.not_applicable = not_applicable
         current.entered_by_id, current.entered_at = (user.id if user else None), utcnow()
         changes[row.id].append({"unit": unit.code, "component": component, "old": old,
                                 "new": new})

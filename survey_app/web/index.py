@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from reports.ranking import ranking_csv, ranking_xlsx
@@ -35,11 +35,13 @@ ADMIN = "admin"
 
 
 class HandScoreForm(FlaskForm):
-    """One component of one unit: self-assessment, appraisal and the evidence note."""
+    """One component of one unit: self-assessment, appraisal (or "not applicable") and the
+    evidence note, which a declaration "not applicable" requires."""
 
     component = HiddenField(validators=[DataRequired()])
     self_score = StringField("Điểm tự đánh giá", validators=[Optional(), Length(max=12)])
     appraised_score = StringField("Điểm thẩm định", validators=[Optional(), Length(max=12)])
+    not_applicable = BooleanField("Không áp dụng cho đơn vị này")
     note = TextAreaField("Tài liệu kiểm chứng / ghi chú", validators=[Length(max=2000)])
 
 
@@ -126,6 +128,7 @@ def _scores_page(row: IndexScheme, unit: Unit, *, failed: HandScoreForm | None =
                 "component": comp.code,
                 "self_score": _plain(score.self_score) if score else "",
                 "appraised_score": _plain(score.appraised_score) if score else "",
+                "not_applicable": bool(score and score.not_applicable),
                 "note": (score.note or "") if score else "",
             })
         forms.append((comp, form, stored.get(comp.code)))
@@ -180,12 +183,20 @@ def save_score(code: str, year: int, unit_code: str) -> Any:
             field.errors = ["Điểm không được nhỏ hơn 0."]
         elif value is not None and Fraction(value) > comp.max_points:
             field.errors = [f"Vượt điểm tối đa của tiêu chí ({_plain(points(comp.max_points))})."]
-    if any(f.errors for f in (form.self_score, form.appraised_score)):
+    note = (form.note.data or "").strip() or None
+    not_applicable = bool(form.not_applicable.data)
+    if not_applicable and (form.appraised_score.data or "").strip():
+        form.appraised_score.errors = ["Tiêu chí không áp dụng thì không có điểm thẩm định: "
+                                       "bỏ trống ô này hoặc bỏ chọn “Không áp dụng”."]
+    if not_applicable and index_service.not_applicable_problem(note):
+        form.note.errors = ["Tiêu chí không áp dụng cho đơn vị phải có tài liệu kiểm chứng: "
+                            "ghi rõ vì sao tiêu chí không áp dụng."]
+    if any(f.errors for f in (form.self_score, form.appraised_score, form.note)):
         return _scores_page(row, unit, failed=form, status=422)
     index_service.set_hand_score(
         get_session(), row, unit, component, values[form.self_score.name],
-        values[form.appraised_score.name], (form.note.data or "").strip() or None,
-        current_user())
+        None if not_applicable else values[form.appraised_score.name], note, current_user(),
+        not_applicable=not_applicable)
     flash(f"Đã lưu điểm “{scheme.component(component).name}” của {unit.name}.",  # type: ignore[union-attr]
           "info")
     return redirect(url_for("index.scores", code=code, year=year, unit=unit.code)

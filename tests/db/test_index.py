@@ -35,7 +35,8 @@ EXPECTED = [
     (2, "TK", 86.26, "Tốt", True, 87.10, -0.84, 18.26),
     (4, "NHS", 81.75, "Tốt", False, 79.30, 2.45, 19.75),
     (5, "ST", 80.43, "Tốt", True, 81.00, -0.57, 15.43),
-    (None, "HV", 78.75, "Khá", False, 74.10, 4.65, None),
+    # no survey: its satisfaction part is missing, so 63 of 100 is provisional, not banded
+    (None, "HV", 63.00, None, False, 74.10, -11.10, None),
     (None, "CL", None, None, False, 70.00, None, None),
 ]
 
@@ -123,9 +124,12 @@ def test_demo_files_reproduce_the_documented_ranking(runner):
     # Insufficient n is ranked but flagged, and the computed component says why.
     assert units["NHS"]["n"] == 18
     assert units["NHS"]["reasons"] == {"hai_long": "Chưa đủ số phiếu (n = 18 < 30)"}
-    # Hòa Vang: no survey, 63 of the 80 points present rescaled to 100; listed, not ranked.
+    # Hòa Vang: no survey, so not rescaled (63 of 100, provisional); listed, not ranked.
     assert units["HV"]["ranked"] is False and units["HV"]["n"] == 0
     assert units["HV"]["reasons"] == {"hai_long": "Chưa có phiếu đánh giá (n = 0)"}
+    assert (units["HV"]["complete"], units["HV"]["missing"]) == (False, ["hai_long"])
+    assert all(units[c]["complete"] and units[c]["missing"] == [] for c in
+               ("HC", "LC", "TK", "NHS", "ST"))
     assert units["CL"]["total"] is None and units["CL"]["components"]["chi_dao"] is None
 
 
@@ -162,7 +166,8 @@ def test_exports_carry_the_same_numbers(runner, tmp_path: Path):
         assert sheet.cell(row, col["Mức độ hài lòng của người dân"]).value == \
             unit["components"]["hai_long"]
         expected_rank = unit["rank"] if unit["rank"] is not None else (
-            "Không xếp hạng" if unit["total"] is not None else "Chưa có điểm")
+            "Chưa có điểm" if unit["total"] is None else
+            "Chưa xếp hạng" if not unit["complete"] else "Không xếp hạng")
         assert sheet.cell(row, col["Xếp hạng"]).value == expected_rank
     assert seen == ["HC", "LC", "TK", "NHS", "ST", "HV", "CL"]
     assert sheet.cell(7, col["Tổng điểm"]).number_format == "0.00"
@@ -184,7 +189,7 @@ def test_exports_carry_the_same_numbers(runner, tmp_path: Path):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                               text=True, check=True).stdout
-        assert "Ngũ Hành Sơn" in text and "96,00" in text and "Không xếp hạng" in text
+        assert "Ngũ Hành Sơn" in text and "96,00" in text and "Chưa xếp hạng" in text
     png = tmp_path / "bieu-do.png"
     assert runner.invoke(args=["index", "score", "DEMO-QH", "--year", "2024", "--format", "png",
                                "--out", str(png)]).exit_code == 0
@@ -390,16 +395,18 @@ def test_dossier_linear_and_option_credit_formulas(runner, session, world, tmp_p
 
     document = _score_json(runner, "KIEM-THU", "2025")
     assert document["previous_year"] is None
-    lc, hc = document["blocks"][0]["units"]
+    hc, lc = document["blocks"][0]["units"]
     # HC: 52.6 + dossier (200 − 6 − 3 − 11) / 200 = 90 % → 6 + linear 20 × 0.9 = 18
     #     + ks1 2 × (20 + 6 + 1.2) / 40 = 1.36 + ks2 3 × (12 + 7.2 + 1.2) / 30 = 2.04 = 80.00
-    assert (hc["unit"], hc["total"], hc["band"], hc["rank"]) == ("HC", 80.0, "Tốt", 2)
+    assert (hc["unit"], hc["total"], hc["band"], hc["rank"]) == ("HC", 80.0, "Tốt", 1)
     assert hc["components"] == {"chi_dao": 52.6, "ho_so": 6.0, "hai_long": 18.0,
                                 "khao_sat": 3.4, "ks1": 1.36, "ks2": 2.04}
     assert (hc["n"], hc["satisfaction_rate"], hc["sufficient"]) == (200, 90.0, True)
     # LC: 60 + dossier (100 − 5 votes not satisfied − 0 − 5 overdue) / 100 = 90 % → 6
-    #     + 20 × 25/30 = 16.666… ; no survey answers (flagged) → 82.67
-    assert (lc["unit"], lc["total"], lc["band"], lc["rank"]) == ("LC", 82.67, "Tốt", 1)
+    #     + 20 × 25/30 = 16.666… ; no survey answers: missing, so 82.67 is provisional and LC,
+    #     ahead on points, is listed after HC without a rank or a band
+    assert (lc["unit"], lc["total"], lc["band"], lc["rank"]) == ("LC", 82.67, None, None)
+    assert (lc["complete"], lc["missing"]) == (False, ["ks1", "ks2"])
     assert lc["components"]["ho_so"] == 6.0 and lc["components"]["hai_long"] == 16.67
     assert lc["components"]["khao_sat"] is None and lc["sufficient"] is False
     assert lc["reasons"] == {"ks1": "Chưa có số liệu", "ks2": "Chưa có số liệu"}
@@ -521,7 +528,7 @@ def test_ranking_page_and_exports_are_for_index_admins(app, client, world):
               "Cẩm Lệ")]
     assert order == sorted(order)  # rank order without JavaScript
     assert 'data-sort="96.00">96.00' in html and "Xuất sắc" in html
-    assert "Chưa đủ số phiếu (n = 18 &lt; 30)" in html and "không xếp hạng" in html
+    assert "Chưa đủ số phiếu (n = 18 &lt; 30)" in html and "chưa xếp hạng" in html
     assert '<span class="up">+4.50</span>' in html and '<span class="down">-0.84</span>' in html
     assert client.get("/index/DEMO-QH/2031").status_code == 404
     xlsx = client.get("/index/DEMO-QH/2024.xlsx")
@@ -665,3 +672,166 @@ def test_a_double_added_bonus_is_one_entry_and_a_double_delete_one_audit(admin_b
     responses = admin_browser.post_at_once(8, delete, fields)
     assert_no_server_error(responses)
     assert audit_count(session, "index.bonus_delete") == 1
+
+
+# --- issue 15: not applicable vs missing --------------------------------------------------
+
+#: HC's appraisal of chi_dao withdrawn (self-assessment only: missing); TK's cong_khai declared
+#: not applicable, in lower case, with its evidence.
+RULE_SCORES = ("scheme,year,unit,component,self_score,appraised_score,note\n"
+               "DEMO-QH,2024,HC,chi_dao,15,,Chờ hội đồng thẩm định\n"
+               "DEMO-QH,2024,TK,cong_khai,9,na,Quận không có thủ tục thuộc lĩnh vực này "
+               "(Công văn 12/SNV)\n")
+CHI_DAO = "Công tác chỉ đạo, điều hành cải cách hành chính"
+
+
+def _import(runner, tmp_path: Path, text: str, name: str = "rule.csv"):  # type: ignore[no-untyped-def]
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    return runner.invoke(args=["index", "scores", "import", str(f)])
+
+
+def test_missing_appraisal_unranks_the_unit_and_na_rescales(client, runner, world, session,
+                                                            tmp_path: Path):
+    r = _import(runner, tmp_path, RULE_SCORES)
+    assert r.exit_code == 0, r.output
+    body = client.get("/api/v1/index/DEMO-QH/2024", headers=world.auth(world.admin_token)).json
+    units = body["blocks"][0]["units"]
+    assert [(u["unit"], u["rank"], u["total"], u["band"], u["complete"], u["missing"])
+            for u in units] == [
+        # TK: 68 − 8.5 = 59.5 of the 90 applicable hand points + 18.2608… = 77.7608… of 90
+        # → 86.40 (rescaled to 100); now ahead of LC's 86.26
+        ("TK", 1, 86.40, "Tốt", True, []),
+        ("LC", 2, 86.26, "Tốt", True, []),
+        ("NHS", 3, 81.75, "Tốt", True, []),
+        ("ST", 4, 80.43, "Tốt", True, []),
+        # HC: 74 − 14 + 20 = 80 of 100 (chi_dao counts 0, never rescaled) + bonus 2 = 82.00,
+        # provisional: no rank, no band, after every ranked unit, in the scheme's order
+        ("HC", None, 82.00, None, False, ["chi_dao"]),
+        ("HV", None, 63.00, None, False, ["hai_long"]),
+        ("CL", None, None, None, False, ["chi_dao", "cong_khai", "mot_cua", "to_chuc",
+                                         "cong_vu", "hai_long"]),
+    ]
+    tk = units[0]
+    assert tk["not_applicable"] == ["cong_khai"] and tk["components"]["cong_khai"] is None
+    assert tk["components"]["tthc"] == 13.0 and tk["reasons"] == {"cong_khai": "Không áp dụng"}
+    assert all(u["not_applicable"] == [] for u in units[1:])
+    session.rollback()
+    stored = session.scalars(select(IndexHandScore).join(IndexScheme).where(
+        IndexScheme.year == 2024, IndexHandScore.component == "cong_khai",
+        IndexHandScore.not_applicable.is_(True))).one()
+    assert (stored.unit.code, stored.appraised_score) == ("TK", None)
+    event = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "index.scores_import")).all()[-1]
+    assert {"unit": "TK", "component": "cong_khai", "old": ["9", "8.5", None],
+            "new": ["9", "NA", "Quận không có thủ tục thuộc lĩnh vực này (Công văn 12/SNV)"]
+            } in event.details["changes"]
+    # the same file again changes nothing
+    assert "0 change(s)" in _import(runner, tmp_path, RULE_SCORES).output
+
+
+def test_the_page_and_every_export_name_the_missing_components(app, client, runner,
+                                                               tmp_path: Path):
+    assert _import(runner, tmp_path, RULE_SCORES).exit_code == 0
+    login(client, "quantri", PASSWORD)
+    html = client.get("/index/DEMO-QH/2024").get_data(as_text=True)
+    hc = html[html.index(">Hải Châu</a>"):]
+    hc = hc[:hc.index("</tr>")]
+    assert f"Chưa đủ điểm thẩm định: {CHI_DAO}" in hc and "tạm tính" in hc
+    assert "chưa xếp hạng" in html[html.index("<tbody>"):html.index(">Hải Châu</a>")]
+    assert "chi_dao" not in hc.split('class="note"', 1)[1]  # names, not codes
+    tk = html[html.index(">Thanh Khê</a>"):]
+    assert "Không áp dụng: Công khai thủ tục hành chính" in tk[:tk.index("</tr>")]
+    assert html.index(">Sơn Trà</a>") < html.index(">Hải Châu</a>")  # ranked units first
+
+    sheet = load_workbook(io.BytesIO(client.get("/index/DEMO-QH/2024.xlsx").data)).active
+    header = [c.value for c in sheet[4]]
+    rows = {sheet.cell(r, 2).value: r for r in range(7, 14)}
+    col = {h: header.index(h) + 1 for h in ("Tổng điểm", "Xếp hạng", "Xếp loại", "Ghi chú")}
+    hc_row = rows["HC"]
+    assert [sheet.cell(r, 2).value for r in range(7, 14)] == ["TK", "LC", "NHS", "ST", "HC",
+                                                             "HV", "CL"]
+    total = sheet.cell(hc_row, col["Tổng điểm"])
+    assert total.value == 82.0 and "tạm tính" in total.number_format  # a number, labelled
+    assert sheet.cell(hc_row, col["Xếp hạng"]).value == "Chưa xếp hạng"
+    assert sheet.cell(hc_row, col["Xếp loại"]).value is None
+    assert sheet.cell(hc_row, col["Ghi chú"]).value == f"Chưa đủ điểm thẩm định: {CHI_DAO}"
+    assert sheet.cell(rows["TK"], col["Ghi chú"]).value == \
+        "Không áp dụng: Công khai thủ tục hành chính"
+
+    text = client.get("/index/DEMO-QH/2024.csv").data.decode("utf-8-sig")
+    lines = {x["unit"]: x for x in csv.DictReader(io.StringIO(text))}
+    assert (lines["HC"]["rank"], lines["HC"]["complete"], lines["HC"]["total"]) == (
+        "", "false", "82.00")
+    assert lines["HC"]["note"] == f"Chưa đủ điểm thẩm định: {CHI_DAO}"
+    assert (lines["TK"]["cong_khai"], lines["TK"]["complete"]) == ("NA", "true")
+
+    pdf = client.get("/index/DEMO-QH/2024.pdf").data
+    assert pdfcheck.overlaps(pdf) == []
+    pdfcheck.save_pngs(pdf, "db-ranking-incomplete")
+    if shutil.which("pdftotext"):
+        words = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                               check=True).stdout.decode("utf-8").split()
+        flat = " ".join(words)
+        assert "Chưa đủ điểm thẩm định: Công tác chỉ đạo, điều hành cải cách hành chính" in flat
+        assert "tạm tính" in flat and "Chưa xếp hạng" in flat
+        assert "chi_dao" not in flat
+
+
+def test_na_without_evidence_is_refused_and_nothing_is_stored(runner, session,
+                                                               tmp_path: Path):
+    session.rollback()
+    before = session.scalar(select(func.count()).select_from(IndexHandScore).where(
+        IndexHandScore.not_applicable.is_(True)))
+    r = _import(runner, tmp_path, "scheme,year,unit,component,self_score,appraised_score,note\n"
+                                  "DEMO-QH,2024,TK,cong_khai,,NA,\n"
+                                  "DEMO-QH,2024,ST,chi_dao,,NA,Có lý do\n"
+                                  "DEMO-QH,2024,ST,bonus,,NA,Thưởng\n", "na.csv")
+    assert r.exit_code == 1
+    assert ("na.csv:2: note: a component declared not applicable (NA) needs the evidence why "
+            "it does not apply to the unit") in r.output
+    assert "na.csv:4: appraised_score: NA (not applicable) is for a hand-scored component" \
+        in r.output
+    assert "nothing imported (2 problem(s))" in r.output
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(IndexHandScore).where(
+        IndexHandScore.not_applicable.is_(True))) == before == 0
+
+
+def test_scoring_form_declares_not_applicable_only_with_evidence(client, runner, session,
+                                                                 world):
+    login(client, "quantri", PASSWORD)
+    html = client.get("/index/DEMO-QH/2024/scores?unit=ST").get_data(as_text=True)
+    assert 'name="cong_vu-not_applicable"' in html and "Không áp dụng" in html
+    url = "/index/DEMO-QH/2024/scores/ST"
+    form = {"component": "cong_vu", "cong_vu-csrf_token": _csrf(html),
+            "cong_vu-component": "cong_vu", "cong_vu-self_score": "15",
+            "cong_vu-appraised_score": "", "cong_vu-not_applicable": "y", "cong_vu-note": "  "}
+    no_note = client.post(url, data=form)
+    assert no_note.status_code == 422
+    assert ("Tiêu chí không áp dụng cho đơn vị phải có tài liệu kiểm chứng: ghi rõ vì sao "
+            "tiêu chí không áp dụng.") in no_note.get_data(as_text=True)
+    with_points = client.post(url, data={**form, "cong_vu-appraised_score": "14",
+                                         "cong_vu-note": "Có lý do"})
+    assert with_points.status_code == 422
+    assert "Tiêu chí không áp dụng thì không có điểm thẩm định" in \
+        with_points.get_data(as_text=True)
+    assert _st(client, runner)["not_applicable"] == []  # nothing stored so far
+    ok = client.post(url, data={**form, "cong_vu-note": "Quyết định 45/QĐ-UBND"})
+    assert ok.status_code == 302
+    st = _st(client, runner)
+    # 60 − 14 = 46 of the 80 applicable hand points + 15.432… = 61.432… of 80 → 76.79 + 5
+    assert (st["not_applicable"], st["complete"], st["total"]) == (["cong_vu"], True, 81.79)
+    session.rollback()
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "index.score_set")
+                            ).one()
+    assert event.details["new"] == ["15", "NA", "Quyết định 45/QĐ-UBND"]
+    page = client.get("/index/DEMO-QH/2024/scores?unit=ST").get_data(as_text=True)
+    import re
+
+    box = re.search(r'<input[^>]*name="cong_vu-not_applicable"[^>]*>', page).group(0)
+    assert "checked" in box  # the page shows the declaration
+    # unticked again without an appraisal: the component is missing and ST unranked
+    client.post(url, data={**form, "cong_vu-not_applicable": "", "cong_vu-note": "Chờ"})
+    st = _st(client, runner)
+    assert (st["rank"], st["complete"], st["missing"]) == (None, False, ["cong_vu"])

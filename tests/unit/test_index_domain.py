@@ -261,22 +261,63 @@ def test_bonus_is_capped_and_total_never_negative():
     assert low.total == 0
 
 
-def test_rescaling_when_a_part_is_absent():
+def test_a_missing_part_is_not_rescaled_the_total_is_provisional():
     scheme = parse_scheme(scheme_dict(rescale_to=100))
     entries = {"chi_dao": HandScore(appraised=24), "to_chuc": HandScore(appraised=40)}
-    # No survey: 24 + 40 = 64 of the 80 present points → 64/80 × 100 = 80; bonus 2 after → 82.
+    # No survey: the satisfaction part is missing, not "not applicable": it counts 0 of its 20,
+    # 64 of 100 → 64, bonus 2 after → 66, provisional (the old rule gave 64/80 × 100 + 2 = 82).
     score = score_unit(scheme, UnitInput("HV", entries=entries, bonus=[2]))
-    assert (score.subtotal, score.present_max, score.total) == (64, 80, 82)
-    assert "quy đổi thang 100: 80.00" in score.explanation
+    assert (score.subtotal, score.applicable_max, score.total) == (64, 100, 66)
+    assert (score.complete, score.missing, score.not_applicable) == (False, ("hai_long",), ())
+    assert "quy đổi" not in score.explanation
+    assert "tạm tính: chưa đủ điểm Mức độ hài lòng của người dân" in score.explanation
     # All present with maxima adding to 100: rescaling changes nothing (64 + 18 + 2 = 84).
     entries["hai_long"] = Tally(0, 162, 38)  # 162/200 = 0.81 → 18
-    assert score_unit(scheme, UnitInput("HV", entries=entries, bonus=[2])).total == 84
+    full = score_unit(scheme, UnitInput("HV", entries=entries, bonus=[2]))
+    assert (full.total, full.complete, full.missing) == (84, True, ())
+    # A hand part with a self-assessment only is missing too: the appraisal counts.
+    entries["chi_dao"] = HandScore(self_points=30)
+    assert score_unit(scheme, UnitInput("HV", entries=entries)).missing == ("chi_dao",)
 
 
-def test_without_rescaling_an_absent_part_adds_nothing():
+def test_only_a_part_declared_not_applicable_is_left_out_and_rescaled():
+    scheme = parse_scheme(scheme_dict(rescale_to=100))
+    entries = {"chi_dao": HandScore(not_applicable=True), "to_chuc": HandScore(appraised=40),
+               "hai_long": Tally(0, 162, 38)}  # 18
+    # 40 + 18 = 58 of the 70 applicable points → 58/70 × 100 = 82.857…; bonus 2 → 84.857…
+    score = score_unit(scheme, UnitInput("HV", entries=entries, bonus=[2]))
+    assert (score.subtotal, score.applicable_max) == (58, 70)
+    assert points(score.total) == Decimal("84.86")
+    assert (score.complete, score.missing, score.not_applicable) == (True, (), ("chi_dao",))
+    assert "không áp dụng: Công tác chỉ đạo, điều hành" in score.explanation
+    assert "quy đổi thang 100: 82.86" in score.explanation
+    chi_dao = score.components[0]
+    assert (chi_dao.points, chi_dao.applicable, chi_dao.reason) == (None, False, "Không áp dụng")
+    # declared not applicable, it cannot carry an appraisal as well
+    with pytest.raises(ValueError):
+        HandScore(appraised=10, not_applicable=True)
+
+
+def test_a_parent_of_only_not_applicable_leaves_is_not_applicable():
+    scheme = parse_scheme(scheme_dict(rescale_to=100, components=[
+        {"code": "chi_dao", "name": "Chỉ đạo", "max": 30},
+        {"code": "do_thi", "name": "Chính quyền đô thị", "children": [
+            {"code": "hdnd", "name": "Không tổ chức HĐND", "max": 10},
+            {"code": "uy_quyen", "name": "Ủy quyền", "max": 10}]},
+        {"code": "to_chuc", "name": "Tổ chức", "max": 50}]))
+    score = score_unit(scheme, UnitInput("HV", entries={
+        "chi_dao": HandScore(appraised=27), "to_chuc": HandScore(appraised=45),
+        "hdnd": HandScore(not_applicable=True), "uy_quyen": HandScore(not_applicable=True)}))
+    by_code = {c.code: c for c in score.components}
+    assert by_code["do_thi"].applicable is False and by_code["do_thi"].points is None
+    assert score.complete and score.total == 90  # 72 of 80 → 90
+
+
+def test_without_rescaling_a_missing_part_adds_nothing():
     scheme = parse_scheme(scheme_dict())
     entries = {"chi_dao": HandScore(appraised=24), "to_chuc": HandScore(appraised=40)}
-    assert score_unit(scheme, UnitInput("HV", entries=entries, bonus=[2])).total == 66
+    score = score_unit(scheme, UnitInput("HV", entries=entries, bonus=[2]))
+    assert (score.total, score.complete) == (66, False)
 
 
 def test_rescaling_a_scheme_that_is_not_on_100_points():
@@ -350,6 +391,38 @@ def test_block_ranking_ties_unranked_and_missing():
     assert [u.band for u in units] == ["Xuất sắc", "Tốt", "Tốt", "Tốt", "Xuất sắc", None]
 
 
+def test_incomplete_units_are_not_ranked_and_come_after_the_ranked_ones():
+    # The report that started issue 15: a unit with only the computed satisfaction part scored
+    # was rescaled to a top score and ranked first above a fully scored unit.
+    scheme = parse_scheme(scheme_dict(rescale_to=100, blocks=[{"name": "Quận, huyện", "units": [
+        "ONLY_SURVEY", "FULL", "LOWER", {"unit": "OUT", "ranked": False}, "NA", "NOTHING"]}]))
+    survey = Tally(190, 0, 10)  # 95 % → 20 (full marks from 90 %)
+    result = index_result(scheme, [
+        UnitInput("ONLY_SURVEY", entries={"hai_long": survey}),
+        UnitInput("FULL", entries={"chi_dao": HandScore(appraised=24),
+                                   "to_chuc": HandScore(appraised=40), "hai_long": survey}),
+        UnitInput("LOWER", entries={"chi_dao": HandScore(appraised=20),
+                                    "to_chuc": HandScore(appraised=35), "hai_long": survey}),
+        UnitInput("OUT", entries={"chi_dao": HandScore(appraised=30),
+                                  "to_chuc": HandScore(appraised=50), "hai_long": survey}),
+        # chi_dao declared not applicable: 40 + 20 of 70 → 85.71, complete and ranked
+        UnitInput("NA", entries={"chi_dao": HandScore(not_applicable=True),
+                                 "to_chuc": HandScore(appraised=40), "hai_long": survey}),
+    ])
+    rows = result.to_dict()["blocks"][0]["units"]
+    assert [(r["unit"], r["rank"], r["complete"], r["missing"], str(r["total"]), r["band"])
+            for r in rows] == [
+        ("NA", 1, True, [], "85.71", "Tốt"),
+        ("FULL", 2, True, [], "84.00", "Tốt"),
+        ("LOWER", 3, True, [], "75.00", "Khá"),
+        ("OUT", None, True, [], "100.00", "Xuất sắc"),
+        # 20 of 100, provisional: no rank, no band, after every ranked unit of the block
+        ("ONLY_SURVEY", None, False, ["chi_dao", "to_chuc"], "20.00", None),
+        ("NOTHING", None, False, ["chi_dao", "to_chuc", "hai_long"], "None", None),
+    ]
+    assert rows[0]["not_applicable"] == ["chi_dao"]
+
+
 def test_insufficient_units_are_ranked_but_flagged():
     scheme = parse_scheme(scheme_dict())
     full = {"chi_dao": HandScore(appraised=25), "to_chuc": HandScore(appraised=40)}
@@ -409,6 +482,7 @@ def test_to_dict_rounds_every_number():
         "bonus": Decimal("1.00"),
         "satisfaction_rate": Decimal("75.0"),
         "n": 200, "sufficient": True,
+        "complete": True, "missing": [], "not_applicable": [],
         "previous_total": Decimal("80.50"),
         "delta": Decimal("2.17"),  # 82.666… − 80.5 = 2.1666… → 2.17
     }
@@ -557,7 +631,8 @@ def test_demo_files_reproduce_the_documented_ranking():
         (2, "TK", "86.26", "Tốt", True, "-0.84"),
         (4, "NHS", "81.75", "Tốt", False, "2.45"),
         (5, "ST", "80.43", "Tốt", True, "-0.57"),
-        (None, "HV", "78.75", "Khá", False, "4.65"),
+        # no survey: the satisfaction part is missing, 63 of 100 is provisional, no band
+        (None, "HV", "63.00", None, False, "-11.10"),
         (None, "CL", "None", None, False, None),
     ]
 

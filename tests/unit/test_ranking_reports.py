@@ -89,5 +89,43 @@ def test_xlsx_shows_fields_only_and_csv_every_component():
     assert sheet.cell(9, header.index("Xếp hạng") + 1).value == "Chưa có điểm"
     text = ranking_csv(table, bom=False).decode("utf-8")
     assert text.splitlines()[0].startswith("block,rank,unit,name,total,band,tong,ct,bonus,")
-    assert '"Xã, phường",1,X00,Xã Hòa Phước 0,95.00,Xuất sắc,95.00,,0.00,91.5,120,false,75.25,' \
-        "20.00,Chưa đủ số phiếu (n = 12 < 30)" in text
+    assert '"Xã, phường",1,X00,Xã Hòa Phước 0,95.00,Xuất sắc,95.00,,0.00,91.5,120,false,true,' \
+        "75.25,20.00,Chưa đủ số phiếu (n = 12 < 30)" in text
+
+
+def test_an_incomplete_row_is_provisional_and_a_not_applicable_cell_says_so():
+    from dataclasses import replace
+
+    table = _table(2)
+    first, second, *rest = table.blocks[0].rows
+    incomplete = replace(second, rank=None, band=None, complete=False,
+                         missing=("Công tác chỉ đạo, điều hành",),
+                         note="Chưa đủ điểm thẩm định: Công tác chỉ đạo, điều hành")
+    na = replace(first, not_applicable=("tong",), components=(None, None))
+    table = replace(table, blocks=(replace(table.blocks[0], rows=(na, incomplete, *rest)),
+                                   *table.blocks[1:]))
+    sheet = load_workbook(io.BytesIO(ranking_xlsx(table))).active
+    header = [c.value for c in sheet[4]]
+    col = {h: header.index(h) + 1 for h in ("Tổng hợp các lĩnh vực", "Tổng điểm", "Xếp hạng",
+                                            "Ghi chú")}
+    assert sheet.cell(7, col["Tổng hợp các lĩnh vực"]).value == "Không áp dụng"
+    total = sheet.cell(8, col["Tổng điểm"])
+    assert total.value == 93.5 and total.number_format == '0.00" (tạm tính)"'
+    assert sheet.cell(8, col["Xếp hạng"]).value == "Chưa xếp hạng"
+    assert sheet.cell(8, col["Ghi chú"]).value == \
+        "Chưa đủ điểm thẩm định: Công tác chỉ đạo, điều hành"
+    import csv
+
+    lines = list(csv.DictReader(io.StringIO(ranking_csv(table, bom=False).decode("utf-8"))))
+    assert (lines[0]["tong"], lines[0]["complete"]) == ("NA", "true")
+    assert (lines[1]["rank"], lines[1]["sufficient"], lines[1]["complete"]) == ("", "true",
+                                                                               "false")
+    pdf = ranking_pdf(table)
+    assert pdfcheck.overlaps(pdf) == []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        lines = doc.pages[0].extract_text().splitlines()
+    row = next(i for i, line in enumerate(lines) if "Xã Hòa Phước 1 93,50 0,00 —" in line)
+    # the total, then "tạm tính" under it; the rank cell wraps "Chưa xếp hạng" beside them
+    assert lines[row].endswith("Chưa đủ điểm thẩm định: Công tác chỉ đạo, điều hành")
+    assert lines[row - 1] == "93,50 Chưa xếp" and lines[row + 1].startswith("tạm tính hạng")
+    assert any(line.startswith("1 Xã Hòa Phước 0 Không áp dụng") for line in lines)

@@ -22,6 +22,7 @@ from .hand_scores import (
     component_problem,
     delete_bonus,
     hand_components,
+    not_applicable_problem,
     set_hand_score,
     unit_entries,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "hand_components",
     "index_document",
     "load_scheme",
+    "not_applicable_problem",
     "ranking_table",
     "satisfaction_document",
     "scheme_row",

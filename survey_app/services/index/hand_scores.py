@@ -22,6 +22,8 @@ from ..state import delete_once
 
 #: The reserved component code of bonus and deduction rows in a scores file.
 BONUS = "bonus"
+#: ``appraised_score`` of a scores file row declaring the component not applicable (any case).
+NOT_APPLICABLE = "NA"
 
 
 def hand_components(scheme: Scheme) -> list[Component]:
@@ -57,11 +59,15 @@ def component_problem(scheme: Scheme, component: str) -> str | None:
 
 def set_hand_score(session: Session, row: IndexScheme, unit: Unit, component: str,
                    self_score: Decimal | None, appraised: Decimal | None, note: str | None,
-                   user: UserAccount | None) -> IndexHandScore:
+                   user: UserAccount | None, *, not_applicable: bool = False) -> IndexHandScore:
     """Store (or change) one unit's scores of a hand-scored component, audited.
 
-    The caller has checked the values with :func:`component_problem` and :func:`check_points`.
+    With ``not_applicable`` the component is declared not to apply to the unit: no appraised
+    score, and the note (the evidence) is required. The caller has checked the values with
+    :func:`component_problem`, :func:`check_points` and :func:`not_applicable_problem`.
     """
+    if not_applicable and (appraised is not None or not note):
+        raise ValueError("a not-applicable component has no appraised score and needs a note")
     # Make sure the row exists, then read it under a row lock: a concurrent identical save
     # waits, finds the new values and changes (and audits) nothing.
     session.execute(insert_for(session, IndexHandScore).values(
@@ -71,12 +77,14 @@ def set_hand_score(session: Session, row: IndexScheme, unit: Unit, component: st
         IndexHandScore.scheme_id == row.id, IndexHandScore.unit_id == unit.id,
         IndexHandScore.component == component)
         .with_for_update().execution_options(populate_existing=True)).one()
-    stored = [decimal_text(score.self_score), decimal_text(score.appraised_score), score.note]
+    stored = [decimal_text(score.self_score), stored_appraisal(score), score.note]
     old = None if stored == [None, None, None] else stored
-    new = [decimal_text(self_score), decimal_text(appraised), note or None]
+    new = [decimal_text(self_score), NOT_APPLICABLE if not_applicable else decimal_text(appraised),
+           note or None]
     if old == new:
         return score
     score.self_score, score.appraised_score, score.note = self_score, appraised, note or None
+    score.not_applicable = not_applicable
     score.entered_by_id = user.id if user else None
     score.entered_at = utcnow()
     session.flush()
@@ -115,6 +123,19 @@ def unit_entries(session: Session, row: IndexScheme, unit: Unit
     bonus = list(session.scalars(select(IndexBonus).where(
         IndexBonus.scheme_id == row.id, IndexBonus.unit_id == unit.id).order_by(IndexBonus.id)))
     return scores, bonus
+
+
+def not_applicable_problem(note: str | None) -> str | None:
+    """Why a declaration "not applicable" cannot be stored, or None: it needs its evidence."""
+    if not (note or "").strip():
+        return ("note: a component declared not applicable (NA) needs the evidence why it does "
+                "not apply to the unit")
+    return None
+
+
+def stored_appraisal(score: IndexHandScore) -> str | None:
+    """The appraisal as the audit log shows it: ``NA`` for not applicable, else the points."""
+    return NOT_APPLICABLE if score.not_applicable else decimal_text(score.appraised_score)
 
 
 def decimal_text(value: Decimal | None) -> str | None:

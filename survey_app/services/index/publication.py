@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ...domain import rounding
 from ...domain.index import (
+    NOT_APPLICABLE,
     Component,
     HandScore,
     IndexResult,
@@ -39,6 +40,9 @@ from .inputs import (
     survey_inputs,
 )
 from .schemes import scheme_row
+
+#: How the notes of the ranking table name hand-scored components still without an appraisal.
+NOT_APPRAISED = "Chưa đủ điểm thẩm định"
 
 #: Formulas scored from a satisfaction rate (the component published by the satisfaction API).
 RATE_FORMULAS = ("linear", "threshold", "dossier")
@@ -65,7 +69,9 @@ def score_index(session: Session, row: IndexScheme, *, with_previous: bool = Tru
     hand = {c.code for c in hand_components(scheme)}
     for s in session.scalars(select(IndexHandScore).where(IndexHandScore.scheme_id == row.id)):
         if s.component in hand:
-            entries[s.unit.code][s.component] = HandScore(s.self_score, s.appraised_score)
+            entries[s.unit.code][s.component] = HandScore(
+                s.self_score, None if s.not_applicable else s.appraised_score,
+                not_applicable=s.not_applicable)
             if s.self_score is not None:
                 self_scores[s.unit.code][s.component] = s.self_score
     bonus: dict[str, list[Decimal]] = defaultdict(list)
@@ -201,7 +207,7 @@ def ranking_table(report: IndexReport) -> RankingTable:
         depth[comp.code] = 0 if parent is None else depth[parent] + 1
     columns = tuple(Column(c.code, c.name, rounding.points(c.max_points),  # type: ignore[arg-type]
                            depth[c.code]) for c, _ in tree)
-    computed = sum(1 for c in scheme.leaves if c.formula is not None)
+    names = {c.code: c.name for c in scheme.all_components()}
     blocks = []
     for block in report.result.blocks:
         rows = []
@@ -214,7 +220,9 @@ def ranking_table(report: IndexReport) -> RankingTable:
                 components=tuple(d["components"][c.code] for c in columns), bonus=d["bonus"],
                 satisfaction_rate=d["satisfaction_rate"], n=d["n"], sufficient=d["sufficient"],
                 previous_total=d["previous_total"], delta=d["delta"],
-                note=_note(score, computed),
+                note=_note(score), complete=score.complete,
+                missing=tuple(names[c] for c in score.missing),
+                not_applicable=tuple(c.code for c in score.components if not c.applicable),
             ))
         blocks.append(BlockTable(block.name, tuple(rows)))
     period = scheme.period
@@ -228,14 +236,20 @@ def ranking_table(report: IndexReport) -> RankingTable:
     )
 
 
-def _note(score: UnitScore, computed: int) -> str:
-    """Why a unit's row needs a second look: computed parts flagged, hand parts not appraised."""
-    parts = [c.reason if computed == 1 else f"{c.code}: {c.reason}"
-             for c in score.components if c.reason and c.formula is not None]
-    missing = [c.code for c in score.components
-               if c.leaf and c.formula is None and c.points is None]
-    if missing and score.total is not None:
-        parts.append("Chưa có điểm thẩm định: " + ", ".join(missing))
+def _note(score: UnitScore) -> str:
+    """Why a unit's row needs a second look, by component *name*: hand-scored components still
+    without an appraisal (the total is provisional), computed ones flagged or without figures,
+    and those declared not applicable."""
+    parts = []
+    unappraised = [c.name or c.code for c in score.components
+                   if c.missing and c.formula is None]
+    if unappraised and score.total is not None:
+        parts.append(f"{NOT_APPRAISED}: " + ", ".join(unappraised))
+    parts += [f"{c.name or c.code}: {c.reason}" for c in score.components
+              if c.reason and c.formula is not None]
+    left_out = [c.name or c.code for c in score.components if c.leaf and not c.applicable]
+    if left_out:
+        parts.append(f"{NOT_APPLICABLE}: " + ", ".join(left_out))
     return "; ".join(parts)
 
 

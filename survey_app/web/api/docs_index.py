@@ -27,14 +27,19 @@ def index_schemas() -> dict[str, Any]:
     unit = {
         "type": "object",
         "required": ["unit", "name", "total", "rank", "band", "components", "bonus",
-                     "satisfaction_rate", "n", "sufficient", "previous_total", "delta"],
+                     "satisfaction_rate", "n", "sufficient", "complete", "missing",
+                     "not_applicable", "previous_total", "delta"],
         "additionalProperties": False,
         "properties": {
-            "unit": {"type": "string"}, "name": NAME, "total": POINTS,
+            "unit": {"type": "string"}, "name": NAME,
+            "total": {**POINTS, "description": "points, two decimals, half-up; provisional "
+                                               "(missing components count 0) while complete "
+                                               "is false"},
             "rank": {"type": ["integer", "null"], "minimum": 1,
                      "description": "competition rank in the block (1, 2, 2, 4); null for "
-                                    "units marked ranked: false and units without a total"},
-            "band": NAME,
+                                    "units marked ranked: false, incomplete units and units "
+                                    "without a total"},
+            "band": {**NAME, "description": "null for an incomplete unit"},
             "components": {"type": "object", "additionalProperties": POINTS,
                            "description": "points of every component by code, tree order"},
             "bonus": POINTS,
@@ -43,6 +48,17 @@ def index_schemas() -> dict[str, Any]:
                   "description": "n of the satisfaction component (valid votes)"},
             "sufficient": {"type": "boolean",
                            "description": "false when a computed component is below min_n"},
+            "complete": {"type": "boolean",
+                         "description": "every leaf component scored or declared not "
+                                        "applicable; only complete units are ranked"},
+            "missing": {"type": "array", "items": {"type": "string"},
+                        "description": "codes of the leaf components without points that are "
+                                       "not declared not applicable (no appraisal yet, or no "
+                                       "figures), tree order"},
+            "not_applicable": {"type": "array", "items": {"type": "string"},
+                               "description": "codes of the leaf components declared not "
+                                              "applicable to the unit; left out, the total "
+                                              "rescaled"},
             "previous_total": POINTS, "delta": POINTS,
             "ranked": {"type": "boolean"},
             "reasons": {"type": "object", "additionalProperties": {"type": "string"},
