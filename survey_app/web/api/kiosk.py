@@ -122,7 +122,7 @@ def pair() -> Response:
     session = get_session()
     now = datetime.now(timezone.utc)
     try:
-        device, token, row = kiosk_service.pair_device(
+        device, token, row, replaced = kiosk_service.pair_device(
             session, found.code[:64], secret_key=cfg["SECRET_KEY"], now=now)
     except kiosk_service.PairingError as exc:  # a failed attempt: it stays counted
         return _refused(exc)
@@ -130,6 +130,10 @@ def pair() -> Response:
     record_action(session, row.created_by, "kiosk.pair", "kiosk_device", device.id,
                   code_id=row.id, unit=row.unit.code,
                   counter=row.counter.code if row.counter else None)
+    for old in replaced:  # the counter's previous tablet, replaced by this one
+        record_action(session, row.created_by, "kiosk.revoke", "kiosk_device", old.id,
+                      unit=row.unit.code, counter=row.counter.code if row.counter else None,
+                      reason="replaced", replaced_by=device.id)
     questionnaire = kiosk_service.kiosk_questionnaire(session, row.unit.id, _today())
     return _no_store(jsonify({"token": token, "device_id": device.id,
                               **_place(row.unit, row.counter),
