@@ -62,6 +62,7 @@ def test_a_code_pairs_one_tablet_once(client, runner, world, session):
     token = r.json["token"]
     info = client.get("/kiosk/api/device", headers=world.auth(token))
     assert info.status_code == 200
+    assert info.json["settings"] == r.json["settings"] == {"idle_seconds": 30}
     assert (info.json["questionnaire"]["code"], info.json["questionnaire"]["version"]) == (
         "KIOSK-3L", 1)
     assert info.json["counter"] == {"code": "Q1", "name": "Quầy số 1"}

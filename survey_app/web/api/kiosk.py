@@ -85,6 +85,12 @@ def _questionnaire(found: QuestionnaireVersion | None) -> dict[str, Any] | None:
     }
 
 
+def _settings() -> dict[str, Any]:
+    """What the tablet is told besides its questionnaire: after ``idle_seconds`` without a touch
+    it returns to its first screen in Vietnamese (``SURVEY_KIOSK_IDLE_SECONDS``)."""
+    return {"idle_seconds": int(current_app.config["KIOSK_IDLE_SECONDS"])}
+
+
 def _today() -> date:
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
@@ -137,7 +143,8 @@ def pair() -> Response:
     questionnaire = kiosk_service.kiosk_questionnaire(session, row.unit.id, _today())
     return _no_store(jsonify({"token": token, "device_id": device.id,
                               **_place(row.unit, row.counter),
-                              "questionnaire": _questionnaire(questionnaire)}), 201)
+                              "questionnaire": _questionnaire(questionnaire),
+                              "settings": _settings()}), 201)
 
 
 @declare("device")
@@ -157,4 +164,5 @@ def device() -> Response:
         "device_id": found.id,
         **_place(found.unit, found.counter),
         "questionnaire": _questionnaire(questionnaire),
+        "settings": _settings(),
     }), 200)
