@@ -18,7 +18,7 @@
  *                                           then VOTE_STORED)
  *             REVOKED             revoked
  *             UPDATE_READY        —        (reloads now, unless input is locked: then as '*')
- *   reason    TOGGLE_REASON, COMMENT, ACTIVITY (re-arms the idle timer), LANG    reason
+ *   reason    TOGGLE_REASON, COMMENT, LANG                                    reason
  *             SEND | SKIP         reason   (finalizing; then FINALIZED)
  *             IDLE                reason   (finalizing without reasons; then FINALIZED)
  *             FINALIZED {how}     thanks after SEND/SKIP, home after IDLE
@@ -26,8 +26,11 @@
  *   revoked   REVOKED             revoked  (new message)
  *             REACTIVATED         home
  *             REPAIR              pair
+ *   pair      IDLE                pair     (only the language returns to the default)
  *   '*'       VOTE_STORED {id, followup}   reason when the vote waits for its follow-up, else
  *                                 thanks (the tap was written down; now the screen may change)
+ *             IDLE                home     (nobody touched the tablet for idleMs(): back to the
+ *                                           first screen in the default language)
  *             LANG                same screen, other language
  *             REVOKED             same screen (the citizen may finish; home then lands on revoked)
  *             REACTIVATED, DEVICE {body} (names, questionnaire and its vocabulary refreshed),
@@ -35,6 +38,12 @@
  *
  *   home = pair without a pairing, revoked when revoked, else vote; each citizen starts in the
  *   default language, and a waiting new app version is loaded at that moment.
+ *
+ *   Idle: one timer for every screen. Any touch, key or typing anywhere re-arms it (as do a
+ *   screen change and the language switch); when it runs out the machine gets IDLE. The time is
+ *   the server's SURVEY_KIOSK_IDLE_SECONDS (30 s unless configured), sent with the pairing and
+ *   device answers and cached like the questionnaire, so a tablet left in English on the reason
+ *   screen by one citizen greets the next in Vietnamese with the faces.
  *
  * Being offline is not a screen: it is `reachable` and navigator.onLine, shown by the status mark
  * in every screen, with the counts of votes kept on the tablet. Votes wait in IndexedDB.
@@ -59,7 +68,9 @@
  * string (see config.js).
  */
 
-import { defaultLang, defaultQuestionnaire, keys, timing, urls } from './config.js';
+import {
+  defaultIdleMs, defaultLang, defaultQuestionnaire, keys, timing, urls,
+} from './config.js';
 import * as i18n from './i18n.js';
 import * as store from './store.js';
 import * as api from './api.js';
@@ -75,6 +86,7 @@ const state = {
   lang: defaultLang,
   device: null, // {token, unit, counter, revoked}: the pairing kept in localStorage
   questionnaire: null, // {code, version, levels, reasons, comment}: as last served, cached
+  settings: null, // {idle_seconds}: as last served with the questionnaire, cached
   lockedUntil: 0, // input lock after a tap, so a double tap is one vote
   followup: null, // client_id of the vote the reason screen belongs to
   chosen: new Set(), // reasons toggled on the reason screen
@@ -119,7 +131,12 @@ const MACHINE = {
       state.revokedMessage = '';
       state.device = { token: body.token, unit: body.unit, counter: body.counter, revoked: false };
       if (validQuestionnaire(body.questionnaire)) state.questionnaire = body.questionnaire;
+      if (validSettings(body.settings)) state.settings = body.settings;
       return home();
+    },
+    IDLE: () => {
+      state.lang = defaultLang; // an officer may be typing a code: the screen stays
+      return undefined;
     },
   },
   vote: {
@@ -147,13 +164,8 @@ const MACHINE = {
       state.comment = text;
       return undefined;
     },
-    ACTIVITY: () => {
-      armIdle();
-      return undefined;
-    },
     LANG: () => {
       switchLang();
-      armIdle();
       return undefined;
     },
     SEND: () => (locked() ? undefined : endFollowup('send')),
@@ -184,6 +196,7 @@ const MACHINE = {
       switchLang();
       return undefined;
     },
+    IDLE: () => home(),
     REVOKED: (event) => {
       markRevoked(event);
       return undefined;
@@ -220,14 +233,12 @@ const MACHINE = {
 
 /** What a screen starts and stops when it is entered and left. */
 const ENTER = {
-  reason: () => armIdle(),
   thanks: () => {
     clearTimeout(state.timers.thanks);
     state.timers.thanks = setTimeout(() => dispatch({ type: 'THANKS_DONE' }), timing.thanks);
   },
 };
 const EXIT = {
-  reason: () => clearTimeout(state.timers.idle),
   thanks: () => clearTimeout(state.timers.thanks),
 };
 
@@ -239,6 +250,9 @@ function dispatch(event) {
     EXIT[state.screen]?.();
     state.screen = next;
     ENTER[next]?.();
+    armIdle();
+  } else if (event.type === 'LANG') {
+    armIdle();
   }
   render(state);
 }
@@ -434,6 +448,11 @@ function saveDevice(body) {
   writeJSON(keys.counter, body.counter);
   localStorage.removeItem(keys.revoked);
   if (validQuestionnaire(body.questionnaire)) writeJSON(keys.questionnaire, body.questionnaire);
+  if (validSettings(body.settings)) writeJSON(keys.settings, body.settings);
+}
+
+function validSettings(x) {
+  return !!x && Number.isInteger(x.idle_seconds) && x.idle_seconds > 0;
 }
 
 function validQuestionnaire(q) {
@@ -461,6 +480,10 @@ function applyDevice(body) {
   if (validQuestionnaire(body.questionnaire)) {
     state.questionnaire = body.questionnaire;
     writeJSON(keys.questionnaire, body.questionnaire);
+  }
+  if (validSettings(body.settings)) {
+    state.settings = body.settings;
+    writeJSON(keys.settings, body.settings);
   }
 }
 
@@ -543,10 +566,17 @@ async function castVote(level) {
   scheduleStatus();
 }
 
+/** The idle time in ms: ?idle= (tests), else the server's idle_seconds, else 30 s. */
+function idleMs() {
+  if (timing.idle !== null) return timing.idle;
+  return validSettings(state.settings) ? state.settings.idle_seconds * 1000 : defaultIdleMs;
+}
+
+/** (Re)start the one idle timer; IDLE brings the first screen back in the default language. */
 function armIdle() {
   clearTimeout(state.timers.idle);
-  if (!state.followup) return;
-  state.timers.idle = setTimeout(() => dispatch({ type: 'IDLE' }), timing.idle);
+  if (state.screen === 'loading') return;
+  state.timers.idle = setTimeout(() => dispatch({ type: 'IDLE' }), idleMs());
 }
 
 /** The reasons and comment chosen, in the questionnaire's order, within the server's limit. */
@@ -600,14 +630,14 @@ async function finalizeStale() {
   for (const rec of pending) {
     if (state.followup === rec.client_id || state.finalizing.has(rec.client_id)) continue;
     const age = now - rec.created_ms;
-    if (age < 0 || age >= timing.idle) {
+    if (age < 0 || age >= idleMs()) {
       await store.finalize(rec.client_id).catch(() => {});
     } else if (!state.staleTimers.has(rec.client_id)) {
       state.staleTimers.add(rec.client_id);
       setTimeout(() => {
         state.staleTimers.delete(rec.client_id);
         finalizeStale();
-      }, timing.idle - age + 50);
+      }, idleMs() - age + 50);
     }
   }
   if (pending.length) {
@@ -723,6 +753,8 @@ function start() {
   state.device = loadDevice();
   state.questionnaire = readJSON(keys.questionnaire);
   if (!validQuestionnaire(state.questionnaire)) state.questionnaire = null;
+  state.settings = readJSON(keys.settings);
+  if (!validSettings(state.settings)) state.settings = null;
 
   queue.init({
     device: activeDevice,
@@ -748,9 +780,9 @@ function start() {
   $('send').addEventListener('click', () => dispatch({ type: 'SEND' }));
   $('skip').addEventListener('click', () => dispatch({ type: 'SKIP' }));
   $('repair').addEventListener('click', () => dispatch({ type: 'REPAIR' }));
-  const reasonScreen = $('screen-reason');
+  // Any touch, key or typing on any screen: somebody is using the tablet, idle starts again.
   for (const type of ['pointerdown', 'keydown', 'input', 'focusin']) {
-    reasonScreen.addEventListener(type, () => dispatch({ type: 'ACTIVITY' }));
+    document.addEventListener(type, armIdle, { capture: true, passive: true });
   }
   document.addEventListener('contextmenu', (e) => {
     if (!e.target.closest('input, textarea')) e.preventDefault(); // long-press menus on a kiosk

@@ -20,8 +20,13 @@ function ms(name, fallback, min, max) {
 export const timing = Object.freeze({
   /** Input lock after a tap, so a double tap is a single vote. */
   lock: ms('lock', 1500, 0, 10000),
-  /** Idle time on the "why?" screen before the vote is finalized without reasons. */
-  idle: ms('idle', 20000, 500, 300000),
+  /**
+   * Idle time (no touch, no key) after which the tablet returns to its first screen in the
+   * default language, whatever screen it is on; a vote waiting on the "why?" screen is finalized
+   * without reasons. null = the server's value (SURVEY_KIOSK_IDLE_SECONDS, sent with the
+   * questionnaire; see idleMs() in app.js); ?idle=<ms> overrides it.
+   */
+  idle: params.has('idle') ? ms('idle', 30000, 500, 3600000) : null,
   /** How long the thank-you screen stays before the faces come back. */
   thanks: ms('thanks', 3000, 200, 60000),
   /** First retry delay of the send queue; doubles on each failure. */
@@ -48,6 +53,9 @@ export const urls = Object.freeze({
   scope: base.href,
 });
 
+/** Idle time when neither the query string nor the server (yet) says: 30 s. */
+export const defaultIdleMs = 30000;
+
 /** Questionnaire a vote names until the server has told us (pairing, GET /kiosk/api/device). */
 export const defaultQuestionnaire = Object.freeze({ code: 'KIOSK-3L', version: 1 });
 
@@ -61,4 +69,5 @@ export const keys = Object.freeze({
   counter: 'kiosk.counter',
   questionnaire: 'kiosk.questionnaire',
   revoked: 'kiosk.revoked',
+  settings: 'kiosk.settings',
 });

@@ -52,6 +52,10 @@ class DefaultConfig:
     #: "json" (default in production) or "text".
     LOG_FORMAT: str | None = None
     LOG_LEVEL = "INFO"
+    #: A counter tablet left alone this long returns to its first screen in Vietnamese, whatever
+    #: screen and language the last citizen left it on (seconds; sent to the tablet with its
+    #: questionnaire).
+    KIOSK_IDLE_SECONDS = 30
     #: Largest request body accepted (bytes). A vote is well under 4 KiB.
     MAX_CONTENT_LENGTH = 256 * 1024
 
@@ -97,6 +101,14 @@ def _validate(app: Flask) -> None:
             raise ConfigError("; ".join(fatal))
         # `flask check` must load the app to report everything; it exits non-zero itself.
         cfg["SECRET_KEY"] = secrets.token_urlsafe(48)
+    try:
+        idle = int(cfg["KIOSK_IDLE_SECONDS"])
+    except (TypeError, ValueError):
+        idle = 0
+    if not 1 <= idle <= 3600:
+        raise ConfigError(f"SURVEY_KIOSK_IDLE_SECONDS must be a whole number of seconds from 1 "
+                          f"to 3600, not {cfg['KIOSK_IDLE_SECONDS']!r}")
+    cfg["KIOSK_IDLE_SECONDS"] = idle
     cfg["CONFIG_ERRORS"] = fatal
     # Flask's own defaults exist for these keys, so they are set, not defaulted.
     if env == PROD:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from typing import NoReturn
 
 from werkzeug.serving import make_server
 
@@ -36,19 +37,25 @@ REDIS_URL = os.environ.get("SURVEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CLOSED_REDIS_URL = "redis://127.0.0.1:1/0"
 
 
+def missing(reason: str) -> NoReturn:
+    """Skip a test whose service or program is missing here — except in CI (``CI`` set), where
+    ``.ci/run`` installs everything, so a missing piece fails the test instead of hiding it."""
+    import pytest
+
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def real_redis_or_skip() -> str:
     """The test Redis URL, or skip the test when no Redis answers there — except in CI
     (``CI`` set), where a missing Redis fails the test instead of hiding it."""
-    import pytest
     import redis
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.RedisError as exc:
-        reason = f"no Redis at {REDIS_URL} ({exc.__class__.__name__})"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing(f"no Redis at {REDIS_URL} ({exc.__class__.__name__})")
     return REDIS_URL
 
 

@@ -47,8 +47,11 @@ def kiosk_register(unit_code: str, counter_code: str | None, label: str | None) 
               default=kiosk_service.DEFAULT_MINUTES, show_default=True,
               help="How long the code stays valid.")
 @click.option("--label", help="A note kept with the device, e.g. 'Máy tính bảng quầy 1'.")
+@click.option("--keep-previous", is_flag=True,
+              help="Keep the counter's previous tablets paired (default: the new one replaces "
+                   "them, they are revoked when it pairs).")
 def kiosk_pair(unit_code: str, counter_code: str | None, minutes: int,
-               label: str | None) -> None:
+               label: str | None, keep_previous: bool) -> None:
     """Create a single-use pairing code; prints it as the last line (shown only once).
 
     On the tablet, open /kiosk/ and type the code to pair it with the unit (and counter).
@@ -59,9 +62,11 @@ def kiosk_pair(unit_code: str, counter_code: str | None, minutes: int,
         counter = counter_or_fail(session, unit, counter_code)
         row, code = kiosk_service.create_pairing_code(
             session, unit, counter, secret_key=current_app.config["SECRET_KEY"],
-            now=datetime.now(timezone.utc), minutes=minutes, label=label)
+            now=datetime.now(timezone.utc), minutes=minutes, label=label,
+            keep_previous=keep_previous)
         record_action(session, None, "kiosk.pairing_code.create", "kiosk_pairing_code", row.id,
-                      unit=unit_code, counter=counter_code, minutes=minutes)
+                      unit=unit_code, counter=counter_code, minutes=minutes,
+                      keep_previous=keep_previous)
         expires = row.expires_at.astimezone(tz)
     click.echo(f"Pairing code for {unit_code}" + (f" / {counter_code}" if counter_code else "")
                + f", valid until {expires:%Y-%m-%d %H:%M} ({tz.key}), single use:")

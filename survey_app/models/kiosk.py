@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -60,6 +60,9 @@ class KioskPairingCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The officer who created it; NULL when it came from the command line.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: Whether the counter's previous tablets stay paired when this code pairs a new one
+    #: ("giữ cả thiết bị cũ"); when false they are revoked (a replaced tablet stops voting).
+    keep_previous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
     #: The device the code was exchanged for.
     device_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_device.id"))
 

@@ -113,10 +113,13 @@ def _code_hash(secret_key: str, code: str) -> str:
 
 def create_pairing_code(session: Session, unit: Unit, counter: Counter | None, *,
                         secret_key: str, now: datetime, minutes: int = DEFAULT_MINUTES,
-                        user: UserAccount | None = None, label: str | None = None
-                        ) -> tuple[KioskPairingCode, str]:
+                        user: UserAccount | None = None, label: str | None = None,
+                        keep_previous: bool = False) -> tuple[KioskPairingCode, str]:
     """Create a single-use code for ``unit`` (and ``counter``); returns the row and the code
-    formatted for display (``ABCD-EFGH``), which is shown once and never stored."""
+    formatted for display (``ABCD-EFGH``), which is shown once and never stored.
+
+    ``keep_previous``: the tablets already paired with the same counter stay paired when this
+    code pairs a new one ("giữ cả thiết bị cũ"); by default the new tablet replaces them."""
     if counter is not None and counter.unit_id != unit.id:
         raise ValueError("the counter belongs to another unit")
     if not 1 <= minutes <= MAX_MINUTES:
@@ -124,15 +127,24 @@ def create_pairing_code(session: Session, unit: Unit, counter: Counter | None, *
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     row = KioskPairingCode(code_hash=_code_hash(secret_key, code), unit=unit, counter=counter,
                            label=(label or "").strip()[:120] or None, created_at=now,
-                           expires_at=now + timedelta(minutes=minutes), created_by=user)
+                           expires_at=now + timedelta(minutes=minutes), created_by=user,
+                           keep_previous=keep_previous)
     session.add(row)
     session.flush()
     return row, format_code(code)
 
 
 def pair_device(session: Session, raw_code: str, *, secret_key: str, now: datetime
-                ) -> tuple[KioskDevice, str, KioskPairingCode]:
-    """Exchange a pairing code for a new device and its token (shown once).
+                ) -> tuple[KioskDevice, str, KioskPairingCode, list[KioskDevice]]:
+    """Exchange a pairing code for a new device and its token (shown once); the last element
+    lists the counter's previous tablets this pairing revoked (the caller audits them).
+
+    Re-pairing a counter replaces its tablet: unless the code was created with
+    ``keep_previous``, every other active device of the code's counter is revoked in the same
+    transaction (a code for a unit without a counter replaces nothing). The counter's row is
+    locked first (``SELECT … FOR UPDATE``), so two tablets pairing the same counter at once
+    are serialised and the later one replaces the earlier; the revocation itself is the
+    conditional ``UPDATE … WHERE revoked_at IS NULL`` of :func:`revoke_device`.
 
     Raises :class:`PairingError`. The code is marked used by ``UPDATE … WHERE used_at IS NULL``
     together with the device it created; if a concurrent request got there first the update
@@ -151,6 +163,10 @@ def pair_device(session: Session, raw_code: str, *, secret_key: str, now: dateti
         raise PairingUsed()
     if row.expires_at <= now:
         raise PairingExpired()
+    replace = row.counter_id is not None and not row.keep_previous
+    if replace:
+        session.execute(select(Counter.id).where(Counter.id == row.counter_id)
+                        .with_for_update())
     device, token = register_kiosk(session, row.unit, row.counter, row.label)
     claimed = session.execute(
         update(KioskPairingCode)
@@ -161,7 +177,15 @@ def pair_device(session: Session, raw_code: str, *, secret_key: str, now: dateti
     if claimed != 1:
         raise PairingUsed()
     session.refresh(row)
-    return device, token, row
+    replaced: list[KioskDevice] = []
+    if replace:
+        previous = session.scalars(
+            select(KioskDevice).options(joinedload(KioskDevice.unit))
+            .where(KioskDevice.counter_id == row.counter_id, KioskDevice.id != device.id,
+                   KioskDevice.revoked_at.is_(None))
+            .order_by(KioskDevice.id))
+        replaced = [old for old in previous if revoke_device(session, old, now)]
+    return device, token, row, replaced
 
 
 def open_codes(session: Session, user: UserAccount, now: datetime) -> list[KioskPairingCode]:

@@ -325,13 +325,26 @@ def enter_check(session: Session, batch: PaperBatch, *, serial: int, answers: di
 @dataclass(frozen=True, slots=True)
 class Disagreement:
     serial: int
-    first: dict[str, Any] | None
-    second: dict[str, Any] | None
+    first: dict[str, Any]
+    second: dict[str, Any]
     items: list[str] = field(default_factory=list)
 
 
-def disagreements(session: Session, batch: PaperBatch) -> list[Disagreement]:
-    """Sheets whose two keyings differ, or that only one keying has."""
+@dataclass(frozen=True, slots=True)
+class KeyingComparison:
+    """The two keyings of a batch side by side.
+
+    ``differ``: sheets keyed twice whose keyings disagree (the "không khớp" list, and only
+    those); ``first_only``: serials keyed once and not yet keyed a second time ("chưa nhập lần
+    hai"); ``second_only``: serials keyed only in the second keying (the first is missing)."""
+
+    differ: list[Disagreement]
+    first_only: list[int]
+    second_only: list[int]
+
+
+def compare_keyings(session: Session, batch: PaperBatch) -> KeyingComparison:
+    """Compare the first keying (the sheets) with the blind second keying (the checks)."""
     first: dict[int, dict[str, Any]] = {}
     rows = session.execute(
         select(PaperSheet.serial, Ballot.id).join(Ballot, Ballot.id == PaperSheet.ballot_id)
@@ -352,18 +365,32 @@ def disagreements(session: Session, batch: PaperBatch) -> list[Disagreement]:
         first[serial] = answers
     second = {c.serial: c.answers for c in session.scalars(
         select(PaperCheck).where(PaperCheck.batch_id == batch.id))}
-    result = []
-    for serial in sorted(first.keys() | second.keys()):
-        a, b = first.get(serial), second.get(serial)
-        if a is None or b is None:
-            result.append(Disagreement(serial, a, b, ["*"]))
-            continue
-        norm = {k: sorted(v) if isinstance(v, list) else v for k, v in b.items()}
+    differ = []
+    for serial in sorted(first.keys() & second.keys()):
+        a = first[serial]
+        norm = {k: sorted(v) if isinstance(v, list) else v for k, v in second[serial].items()}
         differing = sorted(k for k in a.keys() | norm.keys()
                            if _single(a.get(k)) != _single(norm.get(k)))
         if differing:
-            result.append(Disagreement(serial, a, b, differing))
-    return result
+            differ.append(Disagreement(serial, a, second[serial], differing))
+    return KeyingComparison(differ=differ, first_only=sorted(first.keys() - second.keys()),
+                            second_only=sorted(second.keys() - first.keys()))
+
+
+def serial_ranges(serials: list[int]) -> str:
+    """``[1, 2, 3, 7, 9, 10]`` → ``"1–3, 7, 9–10"``: a long list of serials kept readable."""
+    parts: list[str] = []
+    run: list[int] = []
+    for n in sorted(serials):
+        if run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            parts.append(f"{run[0]}–{run[-1]}" if len(run) > 1 else str(run[0]))
+        run = [n]
+    if run:
+        parts.append(f"{run[0]}–{run[-1]}" if len(run) > 1 else str(run[0]))
+    return ", ".join(parts)
 
 
 def _single(value: Any) -> Any:

@@ -33,9 +33,29 @@
     }
     form.querySelector("button[type=submit]").focus();
   }
+  // A digit that is not one of the item's keys is pointed out beside the field at once (the
+  // same words as the server's), tied to the input by aria-describedby in the template.
+  function hint(input) {
+    var keys = input.getAttribute("data-keys");
+    var box = document.getElementById("e-" + input.id.slice(2));
+    if (!keys || !box) return;
+    var v = input.value.replace(/[\s,]/g, "");
+    var wrong = /^\d+$/.test(v) && v.split("").some(function (d) { return keys.indexOf(d) === -1; });
+    if (!wrong && input.getAttribute("data-multi") !== "1" && v.length > 1 && /^\d+$/.test(v)) wrong = true;
+    if (wrong) {
+      box.textContent = "Phím không hợp lệ; dùng: " + keys.split("").join(", ") + ".";
+      box.hidden = false;
+      input.setAttribute("aria-invalid", "true");
+    } else { // edited since the last message: that message no longer describes the field
+      box.textContent = "";
+      box.hidden = true;
+      input.removeAttribute("aria-invalid");
+    }
+  }
   inputs.forEach(function (input) {
     input.addEventListener("input", function () {
       refresh();
+      hint(input);
       var keys = input.getAttribute("data-keys");
       if (!keys || input.getAttribute("data-multi") === "1") return;
       var v = input.value.trim();

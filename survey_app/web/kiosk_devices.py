@@ -1,5 +1,9 @@
 """Officer page for counter tablets: create pairing codes, see devices, revoke one.
 
+A code for a counter replaces the counter's previous tablet when it pairs (the old one is
+revoked and audited, ``services/kiosk.pair_device``) unless the officer ticks "Giữ cả thiết bị
+cũ" (keep both).
+
 Admins see every unit; officers their own subtree (``may_see_unit``). A new code is shown once,
 on the page that created it, and never again (only its keyed hash is stored). Creating a code
 and revoking a device are written to the audit log in the same transaction. Whether a tablet
@@ -114,14 +118,17 @@ def create_code() -> Any:
     label = request.form.get("label", "").strip()
     if len(label) > 120:
         errors["label"] = "Ghi chú dài quá 120 ký tự."
+    keep_previous = request.form.get("keep_previous") == "1"
     if errors:
         return _page(errors=errors, values=request.form, status=422)
     assert unit is not None
     row, code = kiosk_service.create_pairing_code(
         session, unit, counter, secret_key=current_app.config["SECRET_KEY"],
-        now=datetime.now(timezone.utc), minutes=minutes, user=user, label=label or None)
+        now=datetime.now(timezone.utc), minutes=minutes, user=user, label=label or None,
+        keep_previous=keep_previous)
     record_action(session, user, "kiosk.pairing_code.create", "kiosk_pairing_code", row.id,
-                  unit=unit.code, counter=counter.code if counter else None, minutes=minutes)
+                  unit=unit.code, counter=counter.code if counter else None, minutes=minutes,
+                  keep_previous=keep_previous)
     return _page(new_code=code, new_row=row, status=201)
 
 

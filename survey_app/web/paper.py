@@ -147,7 +147,11 @@ def show(batch_id: int) -> Any:
     session = get_session()
     return render_template("paper/show.html", form=CsrfForm(), s=paper.summary(session, batch),
                            batch=batch, sizes=sorted(SIZES_MM),
-                           differences=paper.disagreements(session, batch))
+                           keyings=paper.compare_keyings(session, batch),
+                           serial_ranges=paper.serial_ranges,
+                           item_numbers={i.code: n for n, i in enumerate(
+                               paper.batch_questionnaire(session, batch).definition.items,
+                               start=1)})
 
 
 @bp.post("/<id:batch_id>/edit")

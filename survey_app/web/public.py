@@ -4,10 +4,17 @@ Server-rendered and usable without JavaScript; conditions ("reasons only after C
 are enforced on the server by the one validator in domain/questionnaire.py and merely mirrored
 in the browser by static/form.js. Every form carries a client_id generated when the page is
 rendered, so submitting twice stores one vote.
+
+POST-redirect-GET everywhere: a stored vote answers ``303`` to the thank-you page, and a ballot
+with missing or wrong answers answers ``303`` back to its own address, which shows the answers
+and messages kept for it in the session (once). The browser's history therefore only ever holds
+GET pages, and "Back" never asks to send the form again. Only when the answers are too long to
+keep in the session cookie is the form re-rendered directly (422).
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import Callable
@@ -91,11 +98,43 @@ def answers_from_form(definition: Definition, form: MultiDict[str, str]) -> dict
     return answers
 
 
+#: Session key of a ballot sent back for corrections (POST-redirect-GET), and the most it may
+#: take of the ~4 KB session cookie; longer answers are re-rendered at once instead.
+RETRY_KEY = "ballot_retry"
+RETRY_MAX_CHARS = 2500
+
+
+def _keep_for_retry(action: str, client_id: str, answers: dict[str, Any],
+                    problems: dict[str, Problem]) -> bool:
+    """Keep a refused ballot for the GET that follows the redirect; False when too long."""
+    kept = {"action": action, "client_id": client_id, "answers": answers,
+            "problems": {code: [p.key, dict(p.params)] for code, p in problems.items()}}
+    if len(json.dumps(kept, ensure_ascii=False, default=str)) > RETRY_MAX_CHARS:
+        return False
+    flask_session[RETRY_KEY] = kept
+    return True
+
+
+def _retry(action: str) -> dict[str, Any] | None:
+    """The refused ballot kept for this form, once (a reload afterwards shows a fresh form)."""
+    kept = flask_session.pop(RETRY_KEY, None)
+    if not isinstance(kept, dict) or kept.get("action") != action:
+        return None
+    return kept
+
+
 def render_ballot(*, unit: Unit, counter: Counter | None, questionnaire: QuestionnaireVersion,
                   action: str, channel: str, client_id: str | None = None,
                   answers: dict[str, Any] | None = None,
                   problems: dict[str, Problem] | None = None, status: int = 200) -> Any:
     lang = current_language(negotiate=False)
+    if request.method == "GET" and problems is None:
+        kept = _retry(action)
+        if kept is not None:
+            client_id = str(kept.get("client_id") or "") or None
+            answers = kept.get("answers") or {}
+            problems = {code: Problem(key, params)
+                        for code, (key, params) in (kept.get("problems") or {}).items()}
     errors = {code.removeprefix("answers."): message(p.key, lang, p.params)
               for code, p in (problems or {}).items()}
     if channel in RATE_LIMITED_CHANNELS:
@@ -168,6 +207,8 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
             after_record(result)
         stored = result.created
     except votes.VoteInvalid as exc:
+        if _keep_for_retry(action, client_id, answers, exc.problems):
+            return redirect(_with_lang(action, lang), 303)
         return render_ballot(unit=principal.unit, counter=principal.counter,
                              questionnaire=questionnaire, action=action,
                              channel=principal.channel or "web", client_id=client_id,
@@ -177,7 +218,11 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
     finally:
         if not stored:  # a replay, invalid answers or an error: this post used no vote
             _count_vote(limits, -1)
-    return redirect(url_for("public.thanks", lang=lang if lang != "vi" else None))
+    return redirect(url_for("public.thanks", lang=lang if lang != "vi" else None), 303)
+
+
+def _with_lang(path: str, lang: str) -> str:
+    return path if lang == "vi" else f"{path}?lang={lang}"
 
 
 #: Channels anyone with the link can use: limited per browser and per network address.

@@ -351,3 +351,48 @@ def test_pairing_screen_screenshot(app, world, browser, artifacts: Path):
                                                    "tra lại từng ký tự.")
     page.screenshot(path=str(artifacts / "kiosk-pair-error-tablet7.png"))
     context.close()
+
+
+VOTE_QUESTION_VI = "Ông/Bà có hài lòng với việc giải quyết thủ tục hành chính hôm nay không?"
+
+
+def _back_to_vietnamese_faces(page) -> None:
+    """The first screen, in Vietnamese, as the next citizen must find it."""
+    page.wait_for_selector('body[data-screen="vote"]', timeout=8_000)
+    expect(page.locator("#vote-title")).to_have_text(VOTE_QUESTION_VI)
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    expect(page.get_by_role("button", name="Rất hài lòng", exact=True)).to_be_visible()
+
+
+def test_an_idle_tablet_returns_to_the_vietnamese_faces_from_any_screen(app, world, tablet,
+                                                                        artifacts: Path):
+    """SURVEY_KIOSK_IDLE_SECONDS reaches the tablet with its pairing; after that long without a
+    touch, the why-screen, the thank-you screen and the faces left in English all come back to
+    the faces in Vietnamese (issue 15)."""
+    app.config["KIOSK_IDLE_SECONDS"] = 2
+    page = _open_paired(app, tablet, "?thanks=60000&lock=0&retry=200&cap=1000")
+
+    # Why-screen in English with a reason ticked: the citizen walked away.
+    page.get_by_role("button", name="EN – Switch to English").tap()
+    _vote(page, "not_satisfied")
+    page.wait_for_selector('body[data-screen="reason"]')
+    expect(page.locator("#reason-title")).to_have_text("What were you not satisfied with?")
+    page.locator("[data-reason]").first.tap()
+    _back_to_vietnamese_faces(page)
+    page.screenshot(path=str(artifacts / "kiosk-after-idle-reset.png"))
+
+    # Thank-you screen in English (kept up for a minute by ?thanks=60000).
+    page.get_by_role("button", name="EN – Switch to English").tap()
+    _vote(page, "satisfied")
+    page.wait_for_selector('body[data-screen="thanks"]')
+    _back_to_vietnamese_faces(page)
+
+    # The faces themselves, switched to English and left alone.
+    page.get_by_role("button", name="EN – Switch to English").tap()
+    expect(page.locator("#vote-title")).not_to_have_text(VOTE_QUESTION_VI)
+    _back_to_vietnamese_faces(page)
+
+    _wait_sent(page)
+    # The walked-away vote counts, without the reason that was never sent.
+    assert [(b.level, b.status) for b in _ballots(app)] == [
+        ("not_satisfied", "valid"), ("satisfied", "valid")]

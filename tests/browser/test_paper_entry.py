@@ -58,6 +58,17 @@ def test_key_twenty_sheets_without_a_mouse(app, live_server, browser, artifacts,
     assert page.locator("#tally-entered").inner_text() == "20 / 20"
     assert page.locator("#tally-not_satisfied").inner_text() == "4"
     page.screenshot(path=str(artifacts / "paper-entry-done-tablet.png"))
+    # A wrong key is pointed out beside its field at once (issue 15); skipped follow-ups are
+    # greyed without losing contrast.
+    page.locator("#k-serial").fill("21")
+    page.locator("#k-overall").fill("7")
+    hint = page.locator("#e-overall")
+    assert hint.is_visible() and hint.inner_text() == "Phím không hợp lệ; dùng: 1, 2, 3."
+    assert "e-overall" in page.locator("#k-overall").get_attribute("aria-describedby").split()
+    assert page.locator("#k-overall").get_attribute("aria-invalid") == "true"
+    page.screenshot(path=str(artifacts / "paper-entry-wrong-key-tablet.png"))
+    page.locator("#k-overall").fill("1")
+    assert hint.is_hidden()
     with get_db(app).transaction() as s:
         counts = dict(s.execute(select(Ballot.level, func.count()).where(
             Ballot.channel == "paper", Ballot.status == "valid").group_by(Ballot.level)).all())

@@ -79,3 +79,60 @@ def test_condition_hides_reasons_until_not_satisfied(app, live_server, browser, 
         values = sorted(a.value for a in s.scalars(select(Ballot)).one().answers)
     assert values == ["not_satisfied", "waiting_time"]
     page.close()
+
+
+def _boxes_overlap(a: dict, b: dict) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+def test_phone_ballot_in_english_at_360px_post_redirect_get(app, live_server, browser,
+                                                           artifacts):
+    """Issue 15: the unit line and the language link do not overlap at 360 px in English;
+    option labels are at least 16 px; the error summary has no doubled punctuation; every POST
+    ends on a GET page, so going Back never asks to send the form again."""
+    _setup(app)
+    with get_db(app).transaction() as s:
+        s.scalars(select(Unit)).one().name = "Ủy ban nhân dân phường Hòa Cường Bắc, quận Hải Châu"
+    page = browser.new_page(viewport=PHONE)
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/w/HC?lang=en")
+    unit_box = page.locator(".ballot-head .unit").bounding_box()
+    lang_box = page.locator(".ballot-head .lang").bounding_box()
+    assert not _boxes_overlap(unit_box, lang_box), (unit_box, lang_box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    sizes = page.locator(".option .text").evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert sizes and min(sizes) >= 16, min(sizes)
+    page.screenshot(path=str(artifacts / "ballot-phone-360-en.png"), full_page=False)
+
+    page.get_by_role("button", name="Send").click()  # nothing answered
+    alert = page.get_by_role("alert")
+    text = alert.inner_text()
+    assert "Your answers were not sent" in text
+    for doubled in ("?:", "..", ".:", ":.", "::"):
+        assert doubled not in text, (doubled, text)
+    # The refused POST answered with a redirect: the page on screen came from a GET.
+    assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == "navigate"
+    assert page.url == f"{live_server.url}/w/HC?lang=en"
+    page.screenshot(path=str(artifacts / "ballot-phone-360-en-errors.png"), full_page=False)
+
+    items = page.locator("fieldset.kind-five_level")
+    for i in range(items.count()):
+        items.nth(i).locator('input[type="radio"][value="4"]').check()
+    page.get_by_role("group", name="You are").locator("input").first.check()
+    page.get_by_role("group", name="Gender").locator("input").first.check()
+    with page.expect_navigation() as nav:
+        page.get_by_role("button", name="Send").click()
+    final = nav.value
+    assert final.request.method == "GET" and final.url.endswith("/cam-on?lang=en")
+    assert final.request.redirected_from is not None
+    assert final.request.redirected_from.method == "POST"
+    assert page.get_by_role("heading").inner_text() == "Thank you!"
+
+    back = page.go_back()  # the form again, fetched with GET: no "Confirm form resubmission"
+    assert back is None or back.request.method == "GET"
+    assert page.url == f"{live_server.url}/w/HC?lang=en"
+    assert page.locator("form").count() == 1
+    with get_db(app).transaction() as s:
+        assert len(s.scalars(select(Ballot)).all()) == 1

@@ -62,6 +62,7 @@ def test_a_code_pairs_one_tablet_once(client, runner, world, session):
     token = r.json["token"]
     info = client.get("/kiosk/api/device", headers=world.auth(token))
     assert info.status_code == 200
+    assert info.json["settings"] == r.json["settings"] == {"idle_seconds": 30}
     assert (info.json["questionnaire"]["code"], info.json["questionnaire"]["version"]) == (
         "KIOSK-3L", 1)
     assert info.json["counter"] == {"code": "Q1", "name": "Quầy số 1"}
@@ -346,7 +347,8 @@ def test_officer_creates_a_code_and_revokes_within_their_units(app, client, worl
     assert client.get("/kiosk/api/device", headers=world.auth(paired.json["token"])
                       ).json["error"] == "revoked"
     session.rollback()
-    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "kiosk.revoke")).one()
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "kiosk.revoke",
+                                                     AuditEvent.target_id == str(new_id))).one()
     assert (event.actor, event.target_id) == ("officer.hc", str(new_id))
     assert session.get(KioskDevice, lc.id).revoked_at is None
 
@@ -366,3 +368,85 @@ def test_only_forms_the_tablet_can_ask_are_handed_to_it(session, world):
     assert kiosk_service.client_can_ask(kiosk3.definition)
     chosen = kiosk_service.kiosk_questionnaire(session, world.units["HC"].id, NOW.date())
     assert (chosen.code, chosen.version) == ("KIOSK-3L", 1)
+
+
+# --- re-pairing a counter (issue 15) -----------------------------------------------------------
+
+
+def test_re_pairing_a_counter_revokes_its_previous_tablet(client, runner, world, session):
+    first = _pair(client, _code(runner, "--unit", "HC", "--counter", "Q1"))
+    assert first.status_code == 201
+    old_token = first.json["token"]
+    assert client.post("/api/v1/votes", json=vote("satisfied"),
+                       headers=world.auth(old_token)).status_code == 201
+
+    code = _code(runner, "--unit", "HC", "--counter", "Q1")
+    second = _pair(client, code)
+    assert second.status_code == 201
+    again = _pair(client, code)  # the tablet's request sent twice: no second effect
+    assert again.status_code == 422
+
+    refused = client.post("/api/v1/votes", json=vote("satisfied"), headers=world.auth(old_token))
+    assert refused.status_code == 401 and refused.json["error"] == "revoked"
+    fresh = client.post("/api/v1/votes", json=vote("satisfied"),
+                        headers=world.auth(second.json["token"]))
+    assert fresh.status_code == 201
+    session.rollback()
+    # The world's own Q1 tablet was replaced by the first pairing, the first by the second.
+    assert session.get(KioskDevice, first.json["device_id"]).revoked_at is not None
+    active = session.scalars(select(KioskDevice.id).where(
+        KioskDevice.counter_id == world.counters["HC/Q1"].id,
+        KioskDevice.revoked_at.is_(None))).all()
+    assert active == [second.json["device_id"]]
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "kiosk.revoke",
+                                                      AuditEvent.target_id == str(
+                                                          first.json["device_id"]))).all()
+    assert len(events) == 1
+    assert events[0].details["reason"] == "replaced"
+    assert events[0].details["replaced_by"] == second.json["device_id"]
+    assert client.post("/api/v1/votes", json=vote("satisfied"),
+                       headers=world.auth(world.device_token)).status_code == 401
+
+
+def test_a_tablet_without_a_counter_replaces_nothing(client, runner, world, session):
+    r = _pair(client, _code(runner, "--unit", "HC"))
+    assert r.status_code == 201
+    assert client.post("/api/v1/votes", json=vote("satisfied"),
+                       headers=world.auth(world.device_token)).status_code == 201
+
+
+def test_keep_both_tablets_when_the_officer_says_so(client, world, session):
+    login(client, "officer.hc")
+    token = csrf_token(client, "/officer/kiosks/")
+    q1 = world.counters["HC/Q1"].id
+    codes = []
+    for keep in ("1", None):
+        data = {"csrf_token": token, "place": f"c:{q1}", "minutes": "30"}
+        if keep:
+            data["keep_previous"] = keep
+        r = client.post("/officer/kiosks/codes", data=data)
+        assert r.status_code == 201
+        html = r.get_data(as_text=True)
+        codes.append(re.search(r'id="new-code">([A-Z2-9-]{9})<', html).group(1))
+        assert ("vẫn tiếp tục hoạt động" in html) == bool(keep)
+        assert ("sẽ bị thu hồi" in html) == (not keep)
+    old = _pair(client, codes[0])
+    assert old.status_code == 201
+    session.rollback()
+    # "Giữ cả thiết bị cũ": the tablets already at Q1 keep working.
+    active = set(session.scalars(select(KioskDevice.id).where(
+        KioskDevice.counter_id == q1, KioskDevice.revoked_at.is_(None))).all())
+    assert old.json["device_id"] in active and len(active) == 2
+    assert client.post("/api/v1/votes", json=vote("satisfied"),
+                       headers=world.auth(world.device_token)).status_code == 201
+
+    new = _pair(client, codes[1])  # without the tick: replaces both
+    assert new.status_code == 201
+    for stale in (world.device_token, old.json["token"]):
+        r = client.post("/api/v1/votes", json=vote("satisfied"), headers=world.auth(stale))
+        assert r.status_code == 401
+    session.rollback()
+    replaced = session.scalars(select(AuditEvent).where(AuditEvent.action == "kiosk.revoke")
+                               ).all()
+    assert sorted(int(e.target_id) for e in replaced) == sorted(active)
+    assert {e.actor for e in replaced} == {"officer.hc"}

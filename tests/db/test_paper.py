@@ -185,9 +185,42 @@ def test_second_keying_lists_disagreements(app, client, world, session):
         assert client.post(f"/paper/{batch}/check", data={
             "csrf_token": token, "serial": serial, "k.overall": key}).status_code == 302
     page = client.get(f"/paper/{batch}").get_data(as_text=True)
-    assert "Phiếu nhập hai lần không khớp (3)" in page
-    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td></tr>", page)
-    assert rows == [("2", "overall"), ("3", "chưa nhập lần hai"), ("4", "chỉ có lần nhập thứ hai")]
+    # Only sheet 2 was keyed twice with different answers; 3 was keyed once, 4 only second.
+    assert "Phiếu nhập hai lần không khớp (1)" in page
+    rows = re.findall(r'<tr><td class="num">(\d+)</td><td>([^<]+)</td></tr>', page)
+    assert rows == [("2", "Câu 1")]
+    assert re.search(r"Phiếu chưa nhập lần hai \(1\)</h3>\s*<p[^>]*>Số phiếu: 3</p>", page)
+    assert re.search(r"Phiếu chỉ có lần nhập thứ hai \(1\)</h3>\s*<p[^>]*>Số phiếu: 4 ", page)
+
+
+def test_sheets_keyed_once_are_not_called_mismatched(client, world):
+    batch = _batch(client, world, issued=9, returned=9).json["id"]
+    for serial in (1, 2, 3, 5, 8, 9):
+        assert _sheet(client, world, batch, serial).status_code == 201
+    login(client, "clerk.hc")
+    page = client.get(f"/paper/{batch}").get_data(as_text=True)
+    assert "không khớp (" not in page
+    assert "Không có phiếu nào nhập hai lần mà không khớp." in page
+    assert "Phiếu chưa nhập lần hai (6)" in page and "Số phiếu: 1–3, 5, 8–9" in page
+
+
+def test_a_wrong_key_is_pointed_out_beside_its_field(client, world):
+    batch = _batch(client, world, issued=9, returned=9).json["id"]
+    login(client, "clerk.hc")
+    token = csrf_token(client, f"/paper/{batch}/entry")
+    r = client.post(f"/paper/{batch}/entry", data={"csrf_token": token, "serial": "1",
+                                                    "k.overall": "7"})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    field = re.search(r'<input id="k-overall"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field
+    described = re.search(r'aria-describedby="([^"]+)"', field).group(1).split()
+    assert "e-overall" in described and "h-overall" in described
+    hint = re.search(r'<p class="error" id="e-overall">([^<]*)</p>', html)
+    assert hint and hint.group(1) == "Phím không hợp lệ; dùng: 1, 2, 3."
+    # The summary at the top names the question, not its code, and links to the field.
+    assert '<a href="#k-overall">Câu 1</a>: Phím không hợp lệ' in html
+    assert "<li>overall:" not in html
 
 
 def _xlsx(rows) -> bytes:

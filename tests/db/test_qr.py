@@ -81,7 +81,7 @@ def test_receipt_code_votes_once(client, world, session):
     tab1, tab2 = _form(client, path), _form(client, path)
     first = client.post(path, data={"csrf_token": tab1[0], "client_id": tab1[1],
                                     "a.overall": "very_satisfied"})
-    assert first.status_code == 302
+    assert first.status_code == 303
     second = client.post(path, data={"csrf_token": tab2[0], "client_id": tab2[1],
                                      "a.overall": "not_satisfied"})
     assert second.status_code == 409
@@ -181,7 +181,7 @@ def test_counter_poster_ballot_and_limit_flags_not_drops(app, client, world, ses
     assert "Quận Hải Châu" in html and "Quầy số 1" in html
     assert len(page.data) < 30_000  # a phone on slow 3G: the page before images
     statuses = [_vote_on_page(client, "/q/c/HC.Q1").status_code for _ in range(3)]
-    assert statuses == [302, 302, 302]  # the citizen always sees the thank-you page
+    assert statuses == [303, 303, 303]  # the citizen always sees the thank-you page
     session.rollback()
     ballots = session.scalars(select(Ballot).order_by(Ballot.id)).all()
     assert [(b.channel, b.status, b.flag_reason) for b in ballots] == [
@@ -190,7 +190,7 @@ def test_counter_poster_ballot_and_limit_flags_not_drops(app, client, world, ses
     assert all(b.counter_id == world.counters["HC/Q1"].id for b in ballots)
     # another browser behind the same address is not limited
     other = app.test_client()
-    assert _vote_on_page(other, "/q/c/HC").status_code == 302
+    assert _vote_on_page(other, "/q/c/HC").status_code == 303
     session.rollback()
     assert session.scalars(select(Ballot.status).order_by(Ballot.id.desc())).first() == "valid"
     assert client.get("/q/c/HC.Q9").status_code == 404

@@ -9,7 +9,6 @@ these tests skip on a developer's machine and fail in CI (``CI`` set), like the 
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -17,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from openpyxl import load_workbook
 
 from reports.ranking import ranking_xlsx
@@ -25,6 +23,7 @@ from survey_app.db import get_db
 from survey_app.services.demo import seed_demo
 from tests import pdfcheck
 from tests.factories import login
+from tests.live import missing
 from tests.unit.test_ranking_reports import _table
 
 #: The demo seeded early in October: the third quarter is complete.
@@ -34,10 +33,7 @@ NOW = datetime(2026, 10, 5, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 def soffice() -> str:
     found = shutil.which("soffice")
     if found is None:
-        reason = "LibreOffice is missing: apt-get install libreoffice-calc-nogui"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing("LibreOffice is missing: apt-get install libreoffice-calc-nogui")
     return found
 
 

@@ -113,7 +113,7 @@ def test_racing_votes_from_one_browser_store_all_and_flag_those_over_the_limit(
                                          timeout=60, allow_redirects=False).status_code
 
         statuses = _race(RACERS, prepare)
-    assert statuses == [302] * RACERS
+    assert statuses == [303] * RACERS
     session.rollback()
     stored = Counter((b.status, b.flag_reason) for b in session.scalars(select(Ballot)))
     assert stored == {("valid", None): limit, ("flagged", "rate_limit"): RACERS - limit}
@@ -127,11 +127,11 @@ def test_replays_do_not_use_up_the_limit(app, world, session):
         for _ in range(5):  # a double-tapped button, a reloaded confirmation page
             r = browser.post(f"{server.url}/w/HC", data=data, timeout=30,
                              allow_redirects=False)
-            assert r.status_code == 302
+            assert r.status_code == 303
         for _ in range(int(app.config["QR_LIMIT_BROWSER"]) - 1):
             data = {**data, "client_id": str(uuid.uuid4())}
             assert browser.post(f"{server.url}/w/HC", data=data, timeout=30,
-                                allow_redirects=False).status_code == 302
+                                allow_redirects=False).status_code == 303
     session.rollback()
     assert [b.status for b in session.scalars(select(Ballot))] == \
         ["valid"] * int(app.config["QR_LIMIT_BROWSER"])

@@ -49,3 +49,17 @@ def test_bad_timezone_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="TIMEZONE"):
         create_app({"TIMEZONE": "Mars/Olympus", "SECRET_KEY": "x" * 40,
                     "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+
+
+def test_kiosk_idle_seconds_come_from_the_environment_and_are_checked(monkeypatch, tmp_path):
+    monkeypatch.delenv("SURVEY_ENV", raising=False)
+    monkeypatch.setenv("SURVEY_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("SURVEY_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.delenv("SURVEY_KIOSK_IDLE_SECONDS", raising=False)
+    assert create_app().config["KIOSK_IDLE_SECONDS"] == 30
+    monkeypatch.setenv("SURVEY_KIOSK_IDLE_SECONDS", "45")
+    assert create_app().config["KIOSK_IDLE_SECONDS"] == 45
+    for wrong in ("0", "ba mươi", "99999"):
+        monkeypatch.setenv("SURVEY_KIOSK_IDLE_SECONDS", wrong)
+        with pytest.raises(ConfigError, match="SURVEY_KIOSK_IDLE_SECONDS"):
+            create_app()

@@ -68,8 +68,8 @@ def _ballots(session):
 def test_every_channel_works_while_redis_is_down(app, client, runner, world, session,
                                                  outage_log):
     started = time.monotonic()
-    assert _vote_on_page(client, "/q/c/HC.Q1").status_code == 302  # counter poster
-    assert _vote_on_page(client, "/w/HC").status_code == 302  # the unit's web link
+    assert _vote_on_page(client, "/q/c/HC.Q1").status_code == 303  # counter poster
+    assert _vote_on_page(client, "/w/HC").status_code == 303  # the unit's web link
     r = client.post("/api/v1/votes", json=vote("very_satisfied"),
                     headers=world.auth(world.device_token))  # a tablet's vote
     assert r.status_code == 201
@@ -105,7 +105,7 @@ def _csrf(client) -> str:
 def test_limits_still_apply_per_process_while_redis_is_down(app, client, world, session):
     app.config["QR_LIMIT_BROWSER"] = 2
     statuses = [_vote_on_page(client, "/w/HC").status_code for _ in range(3)]
-    assert statuses == [302, 302, 302]
+    assert statuses == [303, 303, 303]
     assert _ballots(session) == [("web", "valid", None), ("web", "valid", None),
                                  ("web", "flagged", "rate_limit")]
     for _ in range(5):
@@ -122,7 +122,7 @@ def test_the_outage_is_logged_at_most_once_a_minute(app, client, world, outage_l
     assert isinstance(limiter, ResilientCounter)
     limiter.retry_seconds = 0  # retry Redis on every request: each retry fails again
     for _ in range(6):
-        assert _vote_on_page(client, "/w/HC").status_code == 302
+        assert _vote_on_page(client, "/w/HC").status_code == 303
         assert client.get("/healthz").json["status"] == "degraded"
     lines = [r for r in outage_log.records if r.name == LOGGER and r.levelno >= logging.WARNING]
     assert len(lines) == 1

@@ -6,6 +6,12 @@ from typing import Any
 
 from .docs_index import failed
 
+SETTINGS = {"settings": {
+    "type": "object", "required": ["idle_seconds"],
+    "description": "idle_seconds: without a touch for this long the tablet returns to its "
+                   "first screen in Vietnamese (SURVEY_KIOSK_IDLE_SECONDS)",
+    "properties": {"idle_seconds": {"type": "integer", "minimum": 1}}}}
+
 PLACE = {
     "unit": {"type": "object", "required": ["code", "name"],
              "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
@@ -27,9 +33,11 @@ def kiosk_paths() -> dict[str, Any]:
                 "schema": {"$ref": "#/components/schemas/PairIn"}}}},
             "responses": {
                 "201": {"description": "paired", "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["token", "device_id", "unit", "counter"],
+                    "type": "object",
+                    "required": ["token", "device_id", "unit", "counter", "settings"],
                     "properties": {"token": {"type": "string"},
-                                   "device_id": {"type": "integer"}, **PLACE}}}}},
+                                   "device_id": {"type": "integer"}, **PLACE,
+                                   **SETTINGS}}}}},
                 "404": failed("no such code", with_fields=True),
                 "410": failed("the code has expired", with_fields=True),
                 "422": failed("malformed or already used", with_fields=True),
@@ -46,13 +54,15 @@ def kiosk_paths() -> dict[str, Any]:
                 "200": {"description": "the registration", "content": {"application/json": {
                     "schema": {
                         "type": "object",
-                        "required": ["device_id", "unit", "counter", "questionnaire"],
+                        "required": ["device_id", "unit", "counter", "questionnaire",
+                                     "settings"],
                         "properties": {
                             "device_id": {"type": "integer"}, **PLACE,
                             "questionnaire": {"oneOf": [{"type": "null"}, {
                                 "type": "object", "required": ["code", "version"],
                                 "properties": {"code": {"type": "string"},
                                                "version": {"type": "integer"}}}]},
+                            **SETTINGS,
                         }}}}},
                 "401": failed("unknown or revoked device token"),
             },

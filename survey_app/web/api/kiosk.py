@@ -85,6 +85,12 @@ def _questionnaire(found: QuestionnaireVersion | None) -> dict[str, Any] | None:
     }
 
 
+def _settings() -> dict[str, Any]:
+    """What the tablet is told besides its questionnaire: after ``idle_seconds`` without a touch
+    it returns to its first screen in Vietnamese (``SURVEY_KIOSK_IDLE_SECONDS``)."""
+    return {"idle_seconds": int(current_app.config["KIOSK_IDLE_SECONDS"])}
+
+
 def _today() -> date:
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
@@ -122,7 +128,7 @@ def pair() -> Response:
     session = get_session()
     now = datetime.now(timezone.utc)
     try:
-        device, token, row = kiosk_service.pair_device(
+        device, token, row, replaced = kiosk_service.pair_device(
             session, found.code[:64], secret_key=cfg["SECRET_KEY"], now=now)
     except kiosk_service.PairingError as exc:  # a failed attempt: it stays counted
         return _refused(exc)
@@ -130,10 +136,15 @@ def pair() -> Response:
     record_action(session, row.created_by, "kiosk.pair", "kiosk_device", device.id,
                   code_id=row.id, unit=row.unit.code,
                   counter=row.counter.code if row.counter else None)
+    for old in replaced:  # the counter's previous tablet, replaced by this one
+        record_action(session, row.created_by, "kiosk.revoke", "kiosk_device", old.id,
+                      unit=row.unit.code, counter=row.counter.code if row.counter else None,
+                      reason="replaced", replaced_by=device.id)
     questionnaire = kiosk_service.kiosk_questionnaire(session, row.unit.id, _today())
     return _no_store(jsonify({"token": token, "device_id": device.id,
                               **_place(row.unit, row.counter),
-                              "questionnaire": _questionnaire(questionnaire)}), 201)
+                              "questionnaire": _questionnaire(questionnaire),
+                              "settings": _settings()}), 201)
 
 
 @declare("device")
@@ -153,4 +164,5 @@ def device() -> Response:
         "device_id": found.id,
         **_place(found.unit, found.counter),
         "questionnaire": _questionnaire(questionnaire),
+        "settings": _settings(),
     }), 200)
