@@ -108,6 +108,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "This pairing code has already been used; each code works once."),
     "pairing_throttled": ("Nhập sai mã quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
                           "Too many wrong codes. Please try again in {minutes} minutes."),
+    "bad_cursor": ("Con trỏ trang không hợp lệ; dùng giá trị “next” của trang trước.",
+                   "Invalid page cursor; use the previous page's “next” value."),
+    "unknown_level": ("Mức đánh giá phải là một trong: {allowed}.",
+                      "Level must be one of: {allowed}."),
+    "unknown_reason": ("Lý do phải là một trong: {allowed}.", "Reason must be one of: {allowed}."),
 }
 
 

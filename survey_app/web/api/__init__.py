@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from . import docs, figures, index, paper, receipts, units, votes  # noqa: F401  (routes)
+from . import comments, docs, figures, index, paper, receipts, units, votes  # noqa: F401  (routes)
 from .blueprint import bp
 
 __all__ = ["bp"]

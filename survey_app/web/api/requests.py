@@ -136,6 +136,33 @@ class FiguresQuery(UnitPeriodQuery):
                        BeforeValidator(_channel)] = None
 
 
+def _level(value: Any) -> str | None:
+    if value is not None and value not in LEVELS:
+        raise refuse("unknown_level", allowed=", ".join(LEVELS))
+    return value  # type: ignore[no-any-return]
+
+
+def _page_size(value: Any) -> int:
+    size = ascii_int(value, 1, COMMENTS_PAGE_MAX)
+    if size is None:
+        raise refuse("bad_integer")
+    return size
+
+
+#: The most comments one page of GET /api/v1/comments holds.
+COMMENTS_PAGE_MAX = 200
+
+
+class CommentsQuery(FiguresQuery):
+    """GET /api/v1/comments: the figures' unit and dates, then filters and the page cursor."""
+
+    level: Annotated[Literal[LEVELS] | None,  # type: ignore[valid-type]
+                     BeforeValidator(_level)] = None
+    include_void: Annotated[Literal["0", "1"], BeforeValidator(_flag)] = "0"
+    cursor: Annotated[str | None, Field(max_length=200)] = None
+    limit: Annotated[int, BeforeValidator(_page_size)] = 50
+
+
 def _version(value: Any) -> int | None:
     if value is None:
         return None
