@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from ..db import contains_text
 from ..domain.problems import Problem
 from ..models import Answer, Ballot, Counter, FollowupCase, QuestionnaireItem, Unit
 from .breakdowns import REASON_ITEM
@@ -100,7 +101,7 @@ class Comment:
         }
 
 
-def _query(f: CommentFilter) -> Select[Any]:
+def _query(session: Session, f: CommentFilter) -> Select[Any]:
     stmt = (
         select(Answer.id, Answer.value, Ballot.id.label("ballot_id"), Unit.code, Unit.name,
                Counter.code.label("counter"), Ballot.channel, Ballot.level, Ballot.counted_at,
@@ -132,10 +133,7 @@ def _query(f: CommentFilter) -> Select[Any]:
             .where(given.ballot_id == Ballot.id, item.code == REASON_ITEM,
                    given.value == f.reason)))
     if f.search:
-        escaped = f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        # ILIKE on PostgreSQL (served by the trigram index of migration 0013c); lower() LIKE
-        # on SQLite, which folds ASCII letters only.
-        stmt = stmt.where(Answer.value.ilike(f"%{escaped}%", escape="\\"))
+        stmt = stmt.where(contains_text(session, Answer.value, f.search))
     return stmt
 
 
@@ -144,7 +142,7 @@ def comments_page(session: Session, f: CommentFilter, *, after: Cursor | None = 
     """Up to ``limit`` comments newest first after ``after``, and the cursor of the next page
     (None on the last page)."""
     limit = max(1, min(limit, MAX_PAGE))
-    stmt = _query(f)
+    stmt = _query(session, f)
     if after is not None:
         stmt = stmt.where(or_(
             Ballot.counted_at < after.counted_at,
@@ -177,7 +175,7 @@ def reason_counts(session: Session, f: CommentFilter) -> dict[str, int]:
     """Comments per reason given with them (a ballot may give several reasons)."""
     given = aliased(Answer)
     item = aliased(QuestionnaireItem)
-    inner = _query(f).with_only_columns(Answer.ballot_id).subquery()
+    inner = _query(session, f).with_only_columns(Answer.ballot_id).subquery()
     rows = session.execute(
         select(given.value, func.count())
         .join(item, item.id == given.item_id)
