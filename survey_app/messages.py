@@ -113,6 +113,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_level": ("Mức đánh giá phải là một trong: {allowed}.",
                       "Level must be one of: {allowed}."),
     "unknown_reason": ("Lý do phải là một trong: {allowed}.", "Reason must be one of: {allowed}."),
+    "webhook_bad_url": ("Địa chỉ webhook phải là URL http:// hoặc https:// đầy đủ.",
+                        "A webhook address must be a full http:// or https:// URL."),
+    "webhook_unresolvable": ("Không phân giải được tên máy của webhook.",
+                             "The webhook's host name does not resolve."),
+    "webhook_private": ("Địa chỉ webhook là địa chỉ nội bộ hoặc loopback; chỉ được phép khi "
+                        "SURVEY_WEBHOOK_ALLOW_PRIVATE=1.",
+                        "The webhook address is private or loopback; allowed only with "
+                        "SURVEY_WEBHOOK_ALLOW_PRIVATE=1."),
+    "webhook_short_secret": ("Khóa bí mật của webhook cần ít nhất {min} ký tự.",
+                             "A webhook secret needs at least {min} characters."),
+    "webhook_exists": ("Webhook với địa chỉ này đã được đăng ký.",
+                       "A webhook with this address is already registered."),
 }
 
 

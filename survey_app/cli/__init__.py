@@ -20,6 +20,7 @@ from . import (
     tokens,
     units,
     users,
+    worker,
 )
 
 
@@ -39,5 +40,7 @@ def init_app(app: Flask) -> None:
         periods.group,
         index.index_group,  # with its scores and survey subgroups
         index.dossiers_group,
+        worker.worker,
+        worker.group,
     ):
         app.cli.add_command(command)
