@@ -68,8 +68,8 @@ class MailReceiver:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
                 from email import message_from_bytes, policy
 
-                receiver.messages.append(
-                    (envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+                parsed = message_from_bytes(envelope.content, policy=policy.default)
+                receiver.messages.append((envelope.rcpt_tos, parsed))
                 return "250 Message accepted for delivery"
 
         self.port = _free_port()
