@@ -125,6 +125,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "A webhook secret needs at least {min} characters."),
     "webhook_exists": ("Webhook với địa chỉ này đã được đăng ký.",
                        "A webhook with this address is already registered."),
+    "alert_needs_recipient": ("Cần một địa chỉ e-mail hoặc một webhook để nhận cảnh báo.",
+                              "An alert needs an e-mail address or a webhook."),
+    "bad_email": ("Địa chỉ e-mail không hợp lệ.", "Not a valid e-mail address."),
+    "unknown_webhook": ("Webhook chưa được đăng ký; dùng lệnh webhooks add trước.",
+                        "No such webhook; register it with webhooks add first."),
+    "out_of_range": ("Phải là số nguyên từ {low} đến {high}.",
+                     "Must be a whole number from {low} to {high}."),
+    "unknown_alert_rule": ("Không có quy tắc cảnh báo này.", "No such alert rule."),
 }
 
 

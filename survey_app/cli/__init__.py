@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    alerts,
     check,
     db,
     demo,
@@ -42,5 +43,6 @@ def init_app(app: Flask) -> None:
         index.dossiers_group,
         worker.worker,
         worker.group,
+        alerts.group,
     ):
         app.cli.add_command(command)

@@ -18,17 +18,42 @@ from flask.cli import AppGroup
 
 from ..db import get_db
 from ..models import AlertRule, Webhook
-from ..services import outbox
+from ..services import alerts, outbox
 from ..services.audit import record_action
 from ..services.errors import Conflict, Invalid
+from ..services.state import AlreadyChanged
 from ..services.webhooks import add_webhook
 from .support import fail
 
 group = AppGroup("webhooks", help="Receivers of signed JSON events.")
 
-#: Jobs of a round besides the outbox, each ``job(app, now) -> str | None`` (a line to print);
-#: registered by the modules that own them.
-JOBS: list[Callable[[Flask, datetime], str | None]] = []
+
+
+def evaluate_alerts(app: Flask, now: datetime) -> str | None:
+    """Every alert rule, each in its own transaction (a rule another worker just flipped is
+    left to it)."""
+    db = get_db(app)
+    with db.transaction() as session:
+        rule_ids = [rule.id for rule, _ in alerts.rules(session)]
+    changes = []
+    for rule_id in rule_ids:
+        try:
+            with db.transaction() as session:
+                rule = session.get(AlertRule, rule_id)
+                if rule is None:
+                    continue
+                outcome = alerts.evaluate(session, rule, now,
+                                          base_url=app.config.get("PUBLIC_URL") or "")
+        except AlreadyChanged:
+            continue
+        if outcome:
+            changes.append(f"rule {rule_id} {outcome}")
+    return ("alerts: " + ", ".join(changes)) if changes else None
+
+
+#: Jobs of a round before the outbox is sent, each ``job(app, now) -> str | None`` (a line to
+#: print).
+JOBS: list[Callable[[Flask, datetime], str | None]] = [evaluate_alerts]
 
 
 def _now() -> datetime:
