@@ -160,3 +160,34 @@ def test_two_workers_racing_send_each_message_once(app, runner, session):
     ids = [r["headers"]["X-Survey-Event-Id"] for r in receiver.received]
     assert sorted(ids) == sorted(events)  # every one, none twice
     assert {s for s, _ in _status(session)} == {"sent"}
+
+
+def test_admin_page_lists_rules_and_failed_deliveries(app, client, runner, world, session):
+    from tests.factories import csrf_token, login
+
+    with WebhookReceiver() as receiver:
+        hook = _register(app, runner, receiver.url)
+        _event(app, hook)
+        receiver.answers.extend([500] * 100)
+        clock = Clock(T0)
+        for _ in range(30):
+            run_round(app, clock)
+            clock.at += timedelta(hours=1)
+    login(client, "admin")
+    html = client.get("/admin/alerts").get_data(as_text=True)
+    assert "Gửi không thành công" in html and "HTTP 500" in html and f"webhook #{hook}" in html
+    token = csrf_token(client, "/admin/alerts")
+    bad = client.post("/admin/alerts", data={"csrf_token": token, "unit": "HC", "email": "x",
+                                             "threshold": "150", "window_hours": "3",
+                                             "min_n": "10"})
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    assert "Địa chỉ e-mail không hợp lệ." in text and "Phải là số nguyên từ 1 đến 100." in text
+    token = csrf_token(client, "/admin/alerts")
+    ok = client.post("/admin/alerts", data={"csrf_token": token, "unit": "HC",
+                                            "email": "a@haichau.gov.vn", "threshold": "30",
+                                            "window_hours": "3", "min_n": "10"})
+    assert ok.status_code == 303
+    assert "a@haichau.gov.vn" in client.get("/admin/alerts").get_data(as_text=True)
+    login(client, "officer.hc")
+    assert client.get("/admin/alerts").status_code == 403
