@@ -55,9 +55,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(officer.bp)
     app.register_blueprint(periods.bp)
-    from .web import alerts, comments
+    from .web import alerts, cases, comments
 
     app.register_blueprint(comments.bp)
+    app.register_blueprint(cases.bp)
     app.register_blueprint(alerts.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     cli.init_app(app)

@@ -133,6 +133,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "out_of_range": ("Phải là số nguyên từ {low} đến {high}.",
                      "Must be a whole number from {low} to {high}."),
     "unknown_alert_rule": ("Không có quy tắc cảnh báo này.", "No such alert rule."),
+    "case_exists": ("Ý kiến này đã có phản ánh.", "This comment already has a case."),
+    "case_bad_step": ("Phản ánh đã chuyển sang bước khác; tải lại trang.",
+                      "The case is at another step; reload the page."),
+    "case_needs_answer": ("Cần ghi nội dung đã trả lời người dân.",
+                          "Write down the answer given to the citizen."),
+    "callback_bad_phone": ("Số điện thoại chưa đúng (10 hoặc 11 chữ số, ví dụ 0905 123 456).",
+                           "Not a Vietnamese phone number (10 or 11 digits, e.g. 0905 123 456)."),
+    "callback_needs_consent": ("Vui lòng đánh dấu đồng ý để cơ quan liên hệ lại.",
+                               "Please tick the consent so that the office may call you back."),
 }
 
 

@@ -18,7 +18,7 @@ from flask.cli import AppGroup
 
 from ..db import get_db
 from ..models import AlertRule, Webhook
-from ..services import alerts, outbox
+from ..services import alerts, cases, outbox
 from ..services.audit import record_action
 from ..services.errors import Conflict, Invalid
 from ..services.state import AlreadyChanged
@@ -51,9 +51,17 @@ def evaluate_alerts(app: Flask, now: datetime) -> str | None:
     return ("alerts: " + ", ".join(changes)) if changes else None
 
 
+def erase_callback_numbers(app: Flask, now: datetime) -> str | None:
+    """Callback numbers of cases closed more than SURVEY_CASE_RETENTION_DAYS ago."""
+    with get_db(app).transaction() as session:
+        erased = cases.erase_expired_contacts(session, now,
+                                              int(app.config["CASE_RETENTION_DAYS"]))
+    return f"cases: {erased} callback numbers erased" if erased else None
+
+
 #: Jobs of a round before the outbox is sent, each ``job(app, now) -> str | None`` (a line to
 #: print).
-JOBS: list[Callable[[Flask, datetime], str | None]] = [evaluate_alerts]
+JOBS: list[Callable[[Flask, datetime], str | None]] = [evaluate_alerts, erase_callback_numbers]
 
 
 def _now() -> datetime:
