@@ -9,6 +9,7 @@ from flask import Flask
 
 from . import (
     alerts,
+    cases,
     check,
     db,
     demo,
@@ -44,5 +45,6 @@ def init_app(app: Flask) -> None:
         worker.worker,
         worker.group,
         alerts.group,
+        cases.group,
     ):
         app.cli.add_command(command)

@@ -167,3 +167,43 @@ def test_due_dates_skip_weekends_and_phone_numbers_are_normalised():
     assert callback_phone("0236 3822 111") == "02363822111"
     for bad in ("12345", "0005123456", "09051234567890", "090512345a", "٠٩٠٥١٢٣٤٥٦"):
         assert callback_phone(bad) is None, bad
+
+
+def test_dashboard_and_cli_count_cases_and_rules_hear_of_new_ones(app, client, runner, world,
+                                                                  session):
+    import json
+
+    from tests.receivers import WebhookReceiver
+
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = 1
+    with WebhookReceiver() as hook:
+        runner.invoke(args=["webhooks", "add", "--url", hook.url, "--secret", "x" * 20])
+        assert runner.invoke(args=["alerts", "add", "--unit", "DN", "--webhook", hook.url,
+                                   "--threshold", "50", "--window-hours", "1",
+                                   "--min-n", "100"]).exit_code == 0
+        for _ in range(3):
+            _, form = _ballot_form(client)
+            assert client.post("/q/c/HC.Q1", data={
+                **form, "a.overall": "not_satisfied", "callback": "1",
+                "callback_phone": "0905123456", "callback_consent": "1"}).status_code == 302
+        run_round(app)
+    events = [json.loads(r["body"]) for r in hook.received]
+    assert [e["event"] for e in events] == ["case.opened"] * 3
+    assert all(e["unit"] == "HC" and e["url"].startswith("/officer/cases/") for e in events)
+    session.rollback()
+    first, second, third = session.scalars(select(FollowupCase).order_by(FollowupCase.id))
+    now = datetime.now(timezone.utc)
+    first.status, first.answered_at = "answered", now  # answered by its due date
+    second.due_on = date.today() - timedelta(days=1)  # open past its due date
+    session.commit()
+    login(client, "officer.hc")
+    html = client.get("/officer/dashboard", query_string={"kind": "year"}).get_data(
+        as_text=True)
+    table = html[html.index('id="case-counts"'):]
+    cells = re.findall(r'<td class="num">(?:<a [^>]*>)?(\d+)', table)[:3]
+    assert cells == ["3", "1", "1"]
+    today = date.today()
+    out = runner.invoke(args=["cases", "counts", "--unit", "DN", "--from",
+                              today.replace(month=1, day=1).isoformat(), "--to",
+                              today.replace(month=12, day=31).isoformat()]).output
+    assert out.splitlines()[1].endswith(",3,1,1")
