@@ -154,6 +154,19 @@ def callback_request(form: Any, level: str | None) -> str | None:
     return phone
 
 
+def callback_from_json(value: Any, level: str | None) -> str | None:
+    """The API's ``callback: {"phone": "...", "consent": true}`` as :func:`callback_request`
+    reads the form (None when absent or the answer was not "Chưa hài lòng")."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"phone", "consent"} or not isinstance(
+            value.get("phone"), str):
+        raise votes.VoteInvalid({"callback": Problem("callback_bad_phone")})
+    form = {"callback": "1", "callback_phone": value["phone"],
+            "callback_consent": "1" if value.get("consent") is True else ""}
+    return callback_request(form, level)
+
+
 def open_callback_case(session: Any, ballot_id: int, phone: str) -> None:
     """The citizen's case, in the vote's transaction (a stored vote always gets its case)."""
     ballot = session.get(Ballot, ballot_id)

@@ -207,3 +207,20 @@ def test_dashboard_and_cli_count_cases_and_rules_hear_of_new_ones(app, client, r
                               today.replace(month=1, day=1).isoformat(), "--to",
                               today.replace(month=12, day=31).isoformat()]).output
     assert out.splitlines()[1].endswith(",3,1,1")
+
+
+def test_a_kiosk_vote_can_carry_a_callback_request(client, world, session):
+    auth = world.auth(world.device_token)
+    bad = client.post("/api/v1/votes", headers=auth, json=vote(
+        "not_satisfied", answers={"overall": "not_satisfied"},
+        callback={"phone": "0905123456", "consent": False}))
+    assert bad.status_code == 422 and "callback" in bad.json["errors"]
+    body = vote("not_satisfied", answers={"overall": "not_satisfied", "comment": "Lâu"},
+                callback={"phone": "+84 905 123 456", "consent": True})
+    r = client.post("/api/v1/votes", headers=auth, json=body)
+    assert r.status_code == 201
+    again = client.post("/api/v1/votes", headers=auth, json=body)  # the queue's retry
+    assert again.status_code == 200
+    case = _case(session)
+    assert case.ballot_id == r.json["id"] and case.source == "citizen"
+    assert session.get(CaseContact, case.id).phone == "0905123456"

@@ -196,6 +196,11 @@ class Answers(BaseModel):
     comment: str | None = Field(None, max_length=1000)
 
 
+class CallbackIn(Request):
+    phone: str = Field(max_length=40)
+    consent: Literal[True]
+
+
 class VoteIn(Request):
     client_id: uuid.UUID
     unit: str | None = Field(None, description="implied by a kiosk token")
@@ -211,6 +216,9 @@ class VoteIn(Request):
     procedure_code: str | None = Field(None, max_length=TEXT_LIMITS["procedure_code"])
     dossier: str | None = Field(None, max_length=TEXT_LIMITS["dossier"],
                                 description="stored only as a keyed hash")
+    callback: CallbackIn | None = Field(
+        None, description="after not_satisfied: open a follow-up case; the number is kept "
+                          "apart from the ballot")
 
 
 def _text(value: Any) -> str | None:
