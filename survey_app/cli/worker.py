@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..db import get_db
 from ..models import AlertRule, Webhook
@@ -94,6 +94,7 @@ def run_round(app: Flask, clock: Callable[[], datetime] = _now) -> list[str]:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Process what is due now, then exit.")
 def worker(once: bool) -> None:
     """Send the outbox and run the periodic jobs, until stopped (SIGTERM) or once."""

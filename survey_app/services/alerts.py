@@ -101,7 +101,9 @@ def window(session: Session, rule: AlertRule, now: datetime) -> Window:
             case((Ballot.level == "not_satisfied", 1), else_=0)), 0))
         .where(Ballot.unit_id.in_(subtree_ids(rule.unit_id)), Ballot.status == "valid",
                Ballot.level.is_not(None), Ballot.counted_at > start,
-               Ballot.counted_at <= now)).one()
+               Ballot.counted_at <= now,
+               # a bound the (unit, local_day) index can use; a day early for any time zone
+               Ballot.local_day >= (start - timedelta(days=1)).date())).one()
     return Window(start, now, int(n), int(bad))
 
 

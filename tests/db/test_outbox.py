@@ -138,11 +138,12 @@ def test_email_goes_through_a_real_smtp_server(app, session):
     assert _status(session) == [("sent", 1)]
 
 
-def test_without_smtp_configured_mail_waits_and_is_retried(app, session):
+def test_without_smtp_configured_mail_waits_and_is_retried(app, runner, session):
     app.config["SMTP_URL"] = None
     with get_db(app).transaction() as s:
         outbox.enqueue_email(s, to="a@example.org", subject="x", text="x", html="<p>x</p>")
-    run_round(app)
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0 and "outbox: sent 0, retry 1, failed 0" in result.output
     session.rollback()
     message = session.scalars(select(OutboxMessage)).one()
     assert (message.status, message.attempts) == ("pending", 1)
