@@ -55,10 +55,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(officer.bp)
     app.register_blueprint(periods.bp)
-    from .web import open_results, publishing
+    from .web import alerts, cases, comments, open_results, publishing
 
     app.register_blueprint(publishing.bp)
     app.register_blueprint(open_results.bp)  # /cong-khai/: no session, no CSRF cookie
+    app.register_blueprint(comments.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(alerts.bp)
     csrf.exempt(api.bp)  # bearer tokens, not cookies
     cli.init_app(app)
     return app

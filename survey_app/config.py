@@ -58,6 +58,20 @@ class DefaultConfig:
     KIOSK_IDLE_SECONDS = 30
     #: Largest request body accepted (bytes). A vote is well under 4 KiB.
     MAX_CONTENT_LENGTH = 256 * 1024
+    #: Outgoing mail for alerts and digests, sent by the worker only: ``smtp://user:pass@host:587``
+    #: (STARTTLS when the server offers it) or ``smtps://…:465`` (implicit TLS).
+    SMTP_URL: str | None = None
+    MAIL_FROM = "Khảo sát hài lòng <no-reply@localhost>"
+    #: Webhook URLs on loopback or private addresses are refused unless this is 1 (on-premise
+    #: gateways, tests): a webhook must not become a way to reach internal services.
+    WEBHOOK_ALLOW_PRIVATE = 0
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    #: The worker's pause between rounds (seconds).
+    WORKER_INTERVAL_SECONDS = 10
+    #: A follow-up case is due this many working days (Monday–Friday) after it opens.
+    CASE_DUE_DAYS = 5
+    #: A closed case's callback number is erased this many days after closing.
+    CASE_RETENTION_DAYS = 90
 
 
 PROD = "production"

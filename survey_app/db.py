@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic.config import Config as AlembicConfig
 from flask import Flask, Response, g, request
-from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy import Engine, MetaData, create_engine, event, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -86,6 +86,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # and for BEGIN IMMEDIATE below).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
+        # Unicode case folding for text search: SQLite's own lower() folds ASCII only, so
+        # "CHỜ" would not find "chờ" (see contains_text).
+        dbapi_conn.create_function("casefold", 1, _casefold, deterministic=True)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         if ":memory:" not in str(engine.url):
@@ -97,6 +100,23 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _casefold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def contains_text(session: Session, column: Any, needle: str) -> Any:
+    """A WHERE clause: ``column`` contains ``needle``, ignoring case (Vietnamese letters too);
+    ``%`` and ``_`` in the needle are plain characters. PostgreSQL: ``ILIKE``, which the
+    trigram index of the column serves; SQLite: a scan over ``casefold(column) LIKE``."""
+    sqlite_db = session.get_bind().dialect.name == "sqlite"
+    if sqlite_db:
+        needle = needle.casefold()
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if sqlite_db:
+        return func.casefold(column).like(f"%{escaped}%", escape="\\")
+    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 def insert_for(session: Session, table: Any) -> Any:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Flask
 
 from . import (
+    alerts,
+    cases,
     check,
     db,
     demo,
@@ -21,6 +23,7 @@ from . import (
     tokens,
     units,
     users,
+    worker,
 )
 
 
@@ -40,5 +43,9 @@ def init_app(app: Flask) -> None:
         periods.group,
         index.index_group,  # with its scores and survey subgroups
         index.dossiers_group,
+        worker.worker,
+        worker.group,
+        alerts.group,
+        cases.group,
     ):
         app.cli.add_command(command)

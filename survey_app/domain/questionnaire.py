@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..inputs import encodable
+from .personal_data import mask_numbers
 from .problems import Problem
 from .vocab import LEVELS
 
@@ -399,4 +400,5 @@ def _check_value(item: Item, value: Any) -> tuple[Problem | None, Any]:
         return Problem("must_be_text"), None
     if not encodable(text):  # a lone surrogate from JSON: not storable text
         return Problem("bad_text"), None
-    return None, text
+    # Phone and ID numbers never reach the database (the limit is checked on what was typed).
+    return None, mask_numbers(text)

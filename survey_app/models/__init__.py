@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .ballot import Answer, Ballot, DailyTally, MonthlyTally, SubtreeTally
+from .followup import AlertRule, CaseContact, FollowupCase, OutboxMessage, Webhook
 from .index import (
     DossierCount,
     IndexBonus,
@@ -25,6 +26,11 @@ from .unit import Counter, Unit
 from .user import ApiToken, UserAccount
 
 __all__ = [
+    "AlertRule",
+    "CaseContact",
+    "FollowupCase",
+    "OutboxMessage",
+    "Webhook",
     "Answer",
     "AuditEvent",
     "ApiToken",

@@ -37,6 +37,8 @@ from ..inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date
 from ..models import Ballot, Counter, Unit, UserAccount
 from ..services.access import may_manage, may_read, scoped
 from ..services.ballots import set_ballot_status
+from ..services.cases import case_counts
+from ..services.comments import CommentFilter, reason_counts
 from ..services.dashboard import build_dashboard
 from ..services.state import AlreadyChanged
 from ..services.units import subtree_ids, unit_by_code
@@ -220,6 +222,10 @@ def dashboard() -> ResponseReturnValue:
             "next_args": shift(selection, 1).args(unit.code),
             "own_line": Line(unit.code, unit.name, own) if dash.children else None,
             "hour_columns": sorted(used | set(range(7, 18))),
+            "comment_reasons": reason_counts(get_session(), CommentFilter(
+                unit.id, selection.start, selection.end, subtree=True)),
+            "case_counts": case_counts(get_session(), unit.id, selection.start, selection.end,
+                                       today_local(), ZoneInfo(current_app.config["TIMEZONE"])),
         }
     return render_template(
         "officer/dashboard.html", units=visible_units(user), unit=unit, sel=selection,

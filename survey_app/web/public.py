@@ -52,6 +52,7 @@ from ..services.questionnaires import (
 from ..services.security import keyed_hash
 from ..services.units import counter_by_code, unit_by_code
 from .access import public
+from .cases import callback_request, open_callback_case
 
 bp = Blueprint("public", __name__)
 
@@ -67,7 +68,13 @@ TEXT = {
            "not_found": "Không tìm thấy đường dẫn đánh giá này.",
            "not_found_body": "Đường dẫn có thể đã gõ sai. Vui lòng quét lại mã QR "
                              "hoặc hỏi cán bộ tại quầy.",
-           "honeypot": "Để trống ô này"},
+           "honeypot": "Để trống ô này",
+           "callback": "Tôi muốn được liên hệ lại",
+           "callback_hint": "Không bắt buộc. Số điện thoại được lưu riêng, không gắn với phiếu "
+                            "đánh giá, chỉ cán bộ phụ trách xem được và được xóa sau khi xử lý.",
+           "callback_phone": "Số điện thoại",
+           "callback_consent": "Tôi đồng ý để cơ quan dùng số điện thoại này liên hệ lại với "
+                               "tôi về ý kiến trên."},
     "en": {"submit": "Send", "required": "required",
            "errors": "Your answers were not sent. Please check:", "thanks": "Thank you!",
            "thanks_body": "Your answers have been recorded. This survey is anonymous.",
@@ -76,7 +83,13 @@ TEXT = {
            "not_found": "This survey link was not found.",
            "not_found_body": "The address may be mistyped. Please scan the QR code again "
                              "or ask at the counter.",
-           "honeypot": "Leave this empty"},
+           "honeypot": "Leave this empty",
+           "callback": "I would like to be called back",
+           "callback_hint": "Optional. The number is stored apart from your answers, seen only "
+                            "by the officers in charge and deleted after the case is handled.",
+           "callback_phone": "Phone number",
+           "callback_consent": "I agree that the office may use this number to contact me "
+                               "about my comment."},
 }
 
 
@@ -198,6 +211,8 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
     policy = _policy()
     try:
         vote = votes.parse_vote(session, payload, principal, policy)
+        # an opt-in callback request after "Chưa hài lòng" (checked before anything is stored)
+        phone = callback_request(request.form, definition.level_of(vote.answers))
         vote.flag = vote.flag or flag
         if dossier_hash is not None:
             vote.dossier_hash = dossier_hash
@@ -205,6 +220,8 @@ def submit_ballot(*, principal: votes.Principal, questionnaire: QuestionnaireVer
                                    policy=policy)
         if result.created and after_record is not None:
             after_record(result)
+        if result.created and phone:
+            open_callback_case(session, result.vote.id, phone)
         stored = result.created
     except votes.VoteInvalid as exc:
         if _keep_for_retry(action, client_id, answers, exc.problems):

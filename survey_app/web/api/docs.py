@@ -10,6 +10,7 @@ from flask import Response, jsonify
 from ...domain.vocab import CHANNELS, FLAG_REASONS, LEVELS, STATUSES
 from ..access import public
 from .blueprint import bp
+from .docs_comments import comments_paths, comments_schemas
 from .docs_index import failed, index_paths, index_schemas, reply
 from .docs_kiosk import kiosk_paths
 from .requests import BODIES
@@ -243,12 +244,14 @@ def _document() -> dict[str, Any]:
                     },
                 },
                 **index_schemas(),
+                **comments_schemas(),
                 **request_schemas(),
             },
         },
         "paths": {
             **index_paths(),
             **kiosk_paths(),
+            **comments_paths(UNIT_PERIOD_PARAMS),
             "/api/v1/votes": {"post": token_op(
                 "votes_create", "Record a vote (idempotent on client_id)",
                 requestBody=json_body("VoteIn"), responses={

@@ -24,7 +24,7 @@ from .requests import FiguresQuery, ItemFiguresQuery, UnitPeriodQuery, validate
 Q = TypeVar("Q", bound=UnitPeriodQuery)
 
 
-def _query(model: type[Q]) -> tuple[Q, Unit, Period]:
+def unit_period_query(model: type[Q]) -> tuple[Q, Unit, Period]:
     """The query string checked against ``model``, its unit and period. Raises Invalid, or
     NotFound for an unknown unit, or Forbidden outside the token's scope."""
     query, problems = validate(model, request.args.to_dict())
@@ -47,7 +47,7 @@ def _query(model: type[Q]) -> tuple[Q, Unit, Period]:
 @authenticated
 def figures_show() -> Response | tuple[Response, int]:
     """Shares, satisfaction rate, n and Wilson interval for a unit and an inclusive date range."""
-    query, unit, period = _query(FiguresQuery)
+    query, unit, period = unit_period_query(FiguresQuery)
     subtree, channel = query.subtree == "1", query.channel
     session = get_session()
     figures = unit_figures(session, unit, period, min_n=current_app.config["MIN_N"],
@@ -63,7 +63,7 @@ def figures_show() -> Response | tuple[Response, int]:
 @authenticated
 def figures_items() -> Response | tuple[Response, int]:
     """Per item, per element and overall figures of a longer form, per version."""
-    query, unit, period = _query(ItemFiguresQuery)
+    query, unit, period = unit_period_query(ItemFiguresQuery)
     code, version, subtree = query.questionnaire, query.version, query.subtree == "1"
     results = item_figures(get_session(), code, unit, period, subtree=subtree, version=version)
     if not results:

@@ -136,6 +136,33 @@ class FiguresQuery(UnitPeriodQuery):
                        BeforeValidator(_channel)] = None
 
 
+def _level(value: Any) -> str | None:
+    if value is not None and value not in LEVELS:
+        raise refuse("unknown_level", allowed=", ".join(LEVELS))
+    return value  # type: ignore[no-any-return]
+
+
+def _page_size(value: Any) -> int:
+    size = ascii_int(value, 1, COMMENTS_PAGE_MAX)
+    if size is None:
+        raise refuse("bad_integer")
+    return size
+
+
+#: The most comments one page of GET /api/v1/comments holds.
+COMMENTS_PAGE_MAX = 200
+
+
+class CommentsQuery(FiguresQuery):
+    """GET /api/v1/comments: the figures' unit and dates, then filters and the page cursor."""
+
+    level: Annotated[Literal[LEVELS] | None,  # type: ignore[valid-type]
+                     BeforeValidator(_level)] = None
+    include_void: Annotated[Literal["0", "1"], BeforeValidator(_flag)] = "0"
+    cursor: Annotated[str | None, Field(max_length=200)] = None
+    limit: Annotated[int, BeforeValidator(_page_size)] = 50
+
+
 def _version(value: Any) -> int | None:
     if value is None:
         return None
@@ -169,6 +196,11 @@ class Answers(BaseModel):
     comment: str | None = Field(None, max_length=1000)
 
 
+class CallbackIn(Request):
+    phone: str = Field(max_length=40)
+    consent: Literal[True]
+
+
 class VoteIn(Request):
     client_id: uuid.UUID
     unit: str | None = Field(None, description="implied by a kiosk token")
@@ -184,6 +216,9 @@ class VoteIn(Request):
     procedure_code: str | None = Field(None, max_length=TEXT_LIMITS["procedure_code"])
     dossier: str | None = Field(None, max_length=TEXT_LIMITS["dossier"],
                                 description="stored only as a keyed hash")
+    callback: CallbackIn | None = Field(
+        None, description="after not_satisfied: open a follow-up case; the number is kept "
+                          "apart from the ballot")
 
 
 def _text(value: Any) -> str | None:

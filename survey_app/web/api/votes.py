@@ -9,6 +9,7 @@ from flask import Response, current_app, g, jsonify, request
 from ...db import get_session
 from ...domain.problems import Problem
 from ...services import kiosk, receipts, votes
+from ..cases import callback_from_json, open_callback_case
 from .access import authenticated
 from .blueprint import bp
 from .problems import invalid, service_error
@@ -25,10 +26,14 @@ def votes_create() -> Response | tuple[Response, int]:
     payload = request.get_json(silent=True)
     if payload is None:
         return invalid({"body": Problem("bad_json")})
+    # An opt-in callback request (the kiosk's "Tôi muốn được liên hệ lại") travels with the
+    # vote but is not part of it: it opens a follow-up case, its number kept apart.
+    callback = payload.pop("callback", None) if isinstance(payload, dict) else None
     session = get_session()
     policy = vote_policy()
     try:
         vote = votes.parse_vote(session, payload, g.principal, policy)
+        phone = callback_from_json(callback, vote.questionnaire.definition.level_of(vote.answers))
         receipt = g.get("receipt")
         if receipt is not None:
             vote.dossier_hash = receipt.dossier_hash
@@ -38,6 +43,8 @@ def votes_create() -> Response | tuple[Response, int]:
         result = votes.record_vote(session, vote, received_at=now, policy=policy)
         if receipt is not None and result.created:
             receipts.consume_receipt(session, receipt, result.vote.id, now)
+        if phone and result.created:
+            open_callback_case(session, result.vote.id, phone)
     except receipts.ReceiptError as exc:
         session.rollback()  # one vote per dossier: this second one is not kept
         return service_error(exc)

@@ -1,0 +1,153 @@
+"""``flask --app survey_app worker [--once]``: the process that sends what requests only wrote
+down — the outbox's e-mails and webhook events — and runs the loop's periodic jobs (alert rules,
+erasing callback numbers of long-closed cases). ``webhooks add | list | remove`` registers the
+receivers.
+
+Run it beside gunicorn (docs/alerts.md has a systemd unit). Several workers may run at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from ..db import get_db
+from ..models import AlertRule, Webhook
+from ..services import alerts, cases, outbox
+from ..services.audit import record_action
+from ..services.errors import Conflict, Invalid
+from ..services.state import AlreadyChanged
+from ..services.webhooks import add_webhook
+from .support import fail
+
+group = AppGroup("webhooks", help="Receivers of signed JSON events.")
+
+
+
+def evaluate_alerts(app: Flask, now: datetime) -> str | None:
+    """Every alert rule, each in its own transaction (a rule another worker just flipped is
+    left to it)."""
+    db = get_db(app)
+    with db.transaction() as session:
+        rule_ids = [rule.id for rule, _ in alerts.rules(session)]
+    changes = []
+    for rule_id in rule_ids:
+        try:
+            with db.transaction() as session:
+                rule = session.get(AlertRule, rule_id)
+                if rule is None:
+                    continue
+                outcome = alerts.evaluate(session, rule, now,
+                                          base_url=app.config.get("PUBLIC_URL") or "")
+        except AlreadyChanged:
+            continue
+        if outcome:
+            changes.append(f"rule {rule_id} {outcome}")
+    return ("alerts: " + ", ".join(changes)) if changes else None
+
+
+def erase_callback_numbers(app: Flask, now: datetime) -> str | None:
+    """Callback numbers of cases closed more than SURVEY_CASE_RETENTION_DAYS ago."""
+    with get_db(app).transaction() as session:
+        erased = cases.erase_expired_contacts(session, now,
+                                              int(app.config["CASE_RETENTION_DAYS"]))
+    return f"cases: {erased} callback numbers erased" if erased else None
+
+
+#: Jobs of a round before the outbox is sent, each ``job(app, now) -> str | None`` (a line to
+#: print).
+JOBS: list[Callable[[Flask, datetime], str | None]] = [evaluate_alerts, erase_callback_numbers]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def delivery_settings(app: Flask) -> outbox.DeliverySettings:
+    cfg = app.config
+    return outbox.DeliverySettings(
+        smtp_url=cfg.get("SMTP_URL") or None, mail_from=str(cfg["MAIL_FROM"]),
+        allow_private=str(cfg.get("WEBHOOK_ALLOW_PRIVATE", "0")) in ("1", "True", "true"),
+        webhook_timeout=float(cfg["WEBHOOK_TIMEOUT_SECONDS"]))
+
+
+def run_round(app: Flask, clock: Callable[[], datetime] = _now) -> list[str]:
+    """One pass of every job, then the outbox until nothing more is due now."""
+    lines = []
+    for job in JOBS:
+        line = job(app, clock())
+        if line:
+            lines.append(line)
+    settings = delivery_settings(app)
+    db = get_db(app)
+    while True:
+        counts = outbox.process_due(db.transaction, settings, clock)
+        if any(counts.values()):
+            lines.append("outbox: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if sum(counts.values()) < outbox.BATCH:
+            return lines
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Process what is due now, then exit.")
+def worker(once: bool) -> None:
+    """Send the outbox and run the periodic jobs, until stopped (SIGTERM) or once."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    interval = float(app.config["WORKER_INTERVAL_SECONDS"])
+    while True:
+        for line in run_round(app):
+            click.echo(line)
+        if once:
+            return
+        time.sleep(interval)
+
+
+@group.command("add")
+@click.option("--url", required=True)
+@click.option("--secret", required=True, help="Shared secret for the HMAC-SHA256 signature.")
+def webhooks_add(url: str, secret: str) -> None:
+    """Register a webhook receiver."""
+    allow = delivery_settings(current_app).allow_private
+    try:
+        with get_db(current_app).transaction() as session:
+            hook = add_webhook(session, url, secret, allow_private=allow)
+            record_action(session, None, "webhook.add", "webhook", hook.id, url=url)
+    except Invalid as exc:
+        from ..messages import message
+
+        fail("; ".join(f"{k}: {message(p.key, 'en', p.params)}"
+                       for k, p in exc.problems.items()))
+    except Conflict:
+        fail(f"a webhook with URL {url} is already registered")
+    click.echo(f"Webhook {hook.id} registered: {url}")
+
+
+@group.command("list")
+def webhooks_list() -> None:
+    """The registered receivers (secrets are not shown)."""
+    with get_db(current_app).transaction() as session:
+        for hook in session.query(Webhook).order_by(Webhook.id):
+            click.echo(f"{hook.id}\t{hook.url}")
+
+
+@group.command("remove")
+@click.argument("webhook_id", type=int)
+def webhooks_remove(webhook_id: int) -> None:
+    """Remove a receiver; alert rules naming it keep their e-mail only."""
+    with get_db(current_app).transaction() as session:
+        hook = session.get(Webhook, webhook_id)
+        if hook is None:
+            fail(f"no webhook {webhook_id}")
+        session.query(AlertRule).filter(AlertRule.webhook_id == webhook_id).update(
+            {AlertRule.webhook_id: None})
+        session.delete(hook)
+        record_action(session, None, "webhook.remove", "webhook", webhook_id)
+    click.echo(f"Webhook {webhook_id} removed.")
+
+
