@@ -41,7 +41,7 @@ def test_citizen_asks_to_be_called_back_and_an_officer_handles_the_case(app, cli
         **form, "a.overall": "not_satisfied", "a.reasons": "waiting_time",
         "a.comment": "Chờ 2 tiếng", "callback": "1", "callback_phone": "0905 123 456",
         "callback_consent": "1"})
-    assert r.status_code == 302
+    assert r.status_code == 303
     case = _case(session)
     assert (case.source, case.status) == ("citizen", "new")
     assert session.get(CaseContact, case.id).phone == "0905123456"
@@ -88,20 +88,23 @@ def test_citizen_asks_to_be_called_back_and_an_officer_handles_the_case(app, cli
 
 def test_callback_needs_a_phone_number_and_consent(client, world, session):
     _, form = _ballot_form(client)
+    # refused like any wrong answer: back to the form (POST-redirect-GET) with the message
     r = client.post("/q/c/HC.Q1", data={**form, "a.overall": "not_satisfied", "callback": "1",
                                         "callback_phone": "0905 123 456"})
-    assert r.status_code == 422
+    assert r.status_code == 303
+    r = client.get(r.headers["Location"])
     assert "Vui lòng đánh dấu đồng ý để cơ quan liên hệ lại." in r.get_data(as_text=True)
     r = client.post("/q/c/HC.Q1", data={**form, "a.overall": "not_satisfied", "callback": "1",
                                         "callback_phone": "12345", "callback_consent": "1"})
-    assert r.status_code == 422
+    assert r.status_code == 303
+    r = client.get(r.headers["Location"])
     assert "Số điện thoại chưa đúng" in r.get_data(as_text=True)
     session.rollback()
     assert session.scalars(select(FollowupCase)).all() == []
     # a satisfied citizen's stray callback fields open nothing
     r = client.post("/q/c/HC.Q1", data={**form, "a.overall": "satisfied", "callback": "1",
                                         "callback_phone": "0905123456", "callback_consent": "1"})
-    assert r.status_code == 302
+    assert r.status_code == 303
     session.rollback()
     assert session.scalars(select(FollowupCase)).all() == []
 
@@ -185,7 +188,7 @@ def test_dashboard_and_cli_count_cases_and_rules_hear_of_new_ones(app, client, r
             _, form = _ballot_form(client)
             assert client.post("/q/c/HC.Q1", data={
                 **form, "a.overall": "not_satisfied", "callback": "1",
-                "callback_phone": "0905123456", "callback_consent": "1"}).status_code == 302
+                "callback_phone": "0905123456", "callback_consent": "1"}).status_code == 303
         run_round(app)
     events = [json.loads(r["body"]) for r in hook.received]
     assert [e["event"] for e in events] == ["case.opened"] * 3

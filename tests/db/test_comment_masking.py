@@ -42,7 +42,7 @@ def test_kiosk_phone_ballot_and_api_comments_are_stored_masked(client, world, se
     phone = client.post("/q/c/HC.Q1", data={
         "csrf_token": token, "client_id": client_id, "a.overall": "not_satisfied",
         "a.comment": "Liên hệ 0905.123.456 giúp"})
-    assert phone.status_code == 302
+    assert phone.status_code == 303
 
     session.rollback()
     comments = sorted(session.scalars(select(Answer.value).where(Answer.value.like("%•%"))))
