@@ -202,6 +202,8 @@ def build_dashboard(session: Session, unit: Unit, period: Period, *, min_n: int,
     comparisons = []
     for title, other in (("Kỳ trước", period.previous()),
                          ("Cùng kỳ năm trước", period.year_before())):
+        if any(c.period == other for c in comparisons):
+            continue  # a year's previous period is the same period a year before: one row
         line = Line(unit.code, f"{title} ({period_label(other)})", reader.headline(unit, other))
         comparisons.append(Comparison(title, other, line, overall))
 

@@ -39,7 +39,7 @@ from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..db import get_session
-from ..models import UserAccount
+from ..models import Unit, UserAccount
 from ..ratelimit import counter
 from ..services import access, accounts
 from ..services.accounts import MIN_PASSWORD_LENGTH, end_sessions
@@ -98,8 +98,11 @@ LANDING = {"admin": "officer.dashboard", "officer": "officer.dashboard",
 
 def landing(user: UserAccount) -> str:
     """The address of ``user``'s work: the dashboard for officers and admins, paper batches for
-    clerks."""
+    clerks; the start page for an admin of a service with no units yet (no dashboard)."""
     endpoint = LANDING.get(user.role)
+    if endpoint and user.unit_id is None \
+            and get_session().scalar(select(Unit.id).limit(1)) is None:
+        endpoint = None
     return url_for(endpoint) if endpoint else url_for("auth.home")
 
 

@@ -51,6 +51,17 @@ def test_a_safe_next_is_honoured_and_an_unsafe_one_is_not(client, world, usernam
     assert r.status_code == 302 and r.headers["Location"] == lands
 
 
+def test_an_admin_of_an_empty_service_lands_on_the_start_page(client, app):
+    from survey_app.db import get_db
+    from survey_app.services import accounts
+
+    with get_db(app).transaction() as s:
+        accounts.create_user(s, "quantri", "admin", "mật khẩu đủ dài 123")
+    r = _sign_in(client, "quantri", "mật khẩu đủ dài 123")
+    assert r.status_code == 302 and r.headers["Location"] == "/"  # no unit, no dashboard yet
+    assert "Xin chào quantri." in client.get("/").get_data(as_text=True)
+
+
 def test_the_login_redirect_brings_the_user_back_to_the_page_asked_for(client, world):
     r = client.get("/officer/flagged?unit=HC")
     assert r.status_code == 302

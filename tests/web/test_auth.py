@@ -46,7 +46,7 @@ def test_wrong_password_then_success(client, user):
     assert r.status_code == 401
     assert "Tên đăng nhập hoặc mật khẩu không đúng." in r.get_data(as_text=True)
     r = _login(client, user, "mật khẩu đủ dài 123")
-    assert r.status_code == 302 and r.headers["Location"] == "/officer/dashboard"
+    assert r.status_code == 302 and r.headers["Location"] == "/"
     assert "Xin chào quantri." in client.get("/").get_data(as_text=True)
 
 
@@ -129,7 +129,7 @@ def test_password_spraying_from_one_address_is_stopped(client, user, monkeypatch
 
 def test_next_only_redirects_inside_the_site(client, user):
     r = _login(client, user, "mật khẩu đủ dài 123", next_="https://evil.example/x")
-    assert r.headers["Location"] == "/officer/dashboard"  # an admin's landing page
+    assert r.headers["Location"] == "/"
     client.post("/logout", data={"csrf_token": _csrf(client, "/")})
     r = _login(client, user, "mật khẩu đủ dài 123", next_="/api/v1/units")
     assert r.headers["Location"] == "/api/v1/units"
