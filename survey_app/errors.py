@@ -5,15 +5,18 @@ API paths (``/api/``, the kiosk's ``/kiosk/api/``, ``/healthz``) answer
 ``{"error", "message"[, "errors"]}``. Every other path answers ``templates/errors/error.html``:
 a Vietnamese heading and sentence, an English line, and a link back — to the same address
 after a failed form post (a citizen reloads the ballot and sends it again), else to the
-referring page of this site, else to ``/``. Views that render their own page for a status (the
-ballot's "link not found") keep doing so: only aborted requests arrive here.
+referring page of this site, else to ``/``. Citizen pages (ballots, the kiosk) show it in their
+own plain layout; every other page (officer, clerk and admin pages, sign-in, unknown addresses)
+in the officers' layout with its navigation, so a signed-in user can go on to their work.
+Views that render their own page for a status (the ballot's "link not found") keep doing so:
+only aborted requests arrive here.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -22,6 +25,7 @@ from werkzeug.urls import iri_to_uri
 
 from .i18n import current_language
 from .messages import message
+from .web.auth import current_user
 
 _KEYS = {400: "bad_json", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 413: "too_large", 503: "unavailable"}
@@ -82,12 +86,42 @@ def error_page(status: int, detail: str | None = None, *, kind: int | str | None
     reload = request.method not in ("GET", "HEAD") and _gettable()
     back = _this_page() if reload else _referrer() or "/"
     label = "Tải lại trang" if reload else "Quay lại" if back != "/" else "Về trang chủ"
+    citizen = _citizen_page()
+    if not citizen:
+        _settle_user(status)
     html = render_template(
         "errors/error.html", lang="vi", t={}, status=status, heading=heading, body=body,
-        english=english, detail=detail, back=back, back_label=label)
+        english=english, detail=detail, back=back, back_label=label, citizen=citizen)
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+#: Blueprints (and, for addresses no route matches, path prefixes) of citizen-facing pages:
+#: their errors keep the citizens' layout, with no officer navigation and no inline styles.
+CITIZEN_BLUEPRINTS = frozenset({"public", "kiosk"})
+CITIZEN_PREFIXES = ("/w/", "/q/", "/cam-on", "/kiosk")
+
+
+def _citizen_page() -> bool:
+    if request.blueprint is not None:
+        return request.blueprint in CITIZEN_BLUEPRINTS
+    return request.path.startswith(CITIZEN_PREFIXES)
+
+
+def _settle_user(status: int) -> None:
+    """Decide, before rendering, who the navigation shows as signed in, without letting the
+    error page fail: with the database unavailable (503) nobody is looked up, and a lookup
+    that fails (a broken transaction behind a 500) shows the page as for a visitor."""
+    if status == 503 and "user" not in g:
+        g.user = None
+        return
+    try:
+        user = current_user()
+        if user is not None and user.unit is not None:
+            user.unit.name  # noqa: B018  (loaded now, not half-way through the template)
+    except Exception:
+        g.user = None
 
 
 def _gettable() -> bool:

@@ -14,6 +14,8 @@ from ..models import ApiToken, Counter, KioskDevice, Unit, UserAccount
 from .errors import Invalid
 from .security import API_TOKEN_PREFIX, DEVICE_TOKEN_PREFIX, new_token, token_digest
 
+#: The shortest password accepted (the sign-in form and the CLI say so in their own words).
+MIN_PASSWORD_LENGTH = 10
 #: last_used_at / last_seen_at are refreshed at most this often, to keep votes write-light.
 TOUCH_INTERVAL = timedelta(minutes=5)
 
@@ -89,8 +91,8 @@ def update_user(session: Session, user: UserAccount, *, role: str | None = None,
 
 
 def _check_password(password: str) -> None:
-    if len(password) < 10:
-        raise AccountError("password must be at least 10 characters")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def create_api_token(session: Session, user: UserAccount, label: str | None = None) -> str:

@@ -207,6 +207,8 @@ def build_dashboard(session: Session, unit: Unit, period: Period, *, min_n: int,
     summed_from: dict[str, Unit] = {}
     for title, other in (("Kỳ trước", period.previous()),
                          ("Cùng kỳ năm trước", period.year_before())):
+        if any(c.period == other for c in comparisons):
+            continue  # a year's previous period is the same period a year before: one row
         headline = reader.headline(unit, other)
         for p in _predecessors_outside(session, unit, other):
             headline = headline + reader.headline(p, other)

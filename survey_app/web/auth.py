@@ -1,4 +1,5 @@
-"""Officer sign-in: Flask-WTF form, scrypt hashes, throttling, roles and unit scope.
+"""Officer sign-in: Flask-WTF form, scrypt hashes, throttling, roles and unit scope; where each
+role lands after signing in; every user's own password change.
 
 The signed session cookie holds only the user id and a per-login nonce. Wrong passwords are
 throttled per account, with waits that double after a few failures (one person's typos never
@@ -32,15 +33,17 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash, generate_password_hash
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, StringField, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..db import get_session
-from ..models import UserAccount
+from ..models import Unit, UserAccount
 from ..ratelimit import counter
-from ..services import access
-from ..services.accounts import end_sessions
+from ..services import access, accounts
+from ..services.accounts import MIN_PASSWORD_LENGTH, end_sessions
+from ..services.audit import record_action
 from ..services.security import keyed_hash
 from .access import declare, public
 
@@ -70,6 +73,37 @@ class LoginForm(FlaskForm):
                                                         Length(max=80)])
     password = PasswordField("Mật khẩu", validators=[DataRequired("Nhập mật khẩu."),
                                                      Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Mật khẩu hiện tại",
+                            validators=[DataRequired("Nhập mật khẩu hiện tại."), Length(max=200)])
+    new = PasswordField("Mật khẩu mới", validators=[
+        DataRequired("Nhập mật khẩu mới."),
+        Length(min=MIN_PASSWORD_LENGTH, max=200,
+               message=f"Mật khẩu mới cần từ {MIN_PASSWORD_LENGTH} đến 200 ký tự.")])
+    confirm = PasswordField("Nhập lại mật khẩu mới", validators=[
+        DataRequired("Nhập lại mật khẩu mới."),
+        EqualTo("new", "Hai lần nhập mật khẩu mới không giống nhau.")])
+
+    def validate_new(self, field: PasswordField) -> None:
+        if field.data == self.current.data:
+            raise ValidationError("Mật khẩu mới phải khác mật khẩu hiện tại.")
+
+
+#: Where each role's work is: the page it lands on after signing in (without a ``next``).
+LANDING = {"admin": "officer.dashboard", "officer": "officer.dashboard",
+           "clerk": "paper.index"}
+
+
+def landing(user: UserAccount) -> str:
+    """The address of ``user``'s work: the dashboard for officers and admins, paper batches for
+    clerks; the start page for an admin of a service with no units yet (no dashboard)."""
+    endpoint = LANDING.get(user.role)
+    if endpoint and user.unit_id is None \
+            and get_session().scalar(select(Unit.id).limit(1)) is None:
+        endpoint = None
+    return url_for(endpoint) if endpoint else url_for("auth.home")
 
 
 def current_user() -> UserAccount | None:
@@ -205,11 +239,22 @@ def _attempt_failed(attempt: _Attempt) -> None:
         limiter.hold(f"{attempt.user}:turn", _delay(max(failures, MAX_FAILURES)))
 
 
-def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") \
-            and not target.startswith("//"):
-        return target
-    return url_for("auth.home")
+def _safe_next(target: str | None, user: UserAccount) -> str:
+    """``target`` when it is a page of this site that ``user``'s role may open, else the
+    user's landing page (a clerk sent to sign in from an officer page would only get a 403)."""
+    if not target or urlsplit(target).netloc or urlsplit(target).scheme \
+            or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return landing(user)
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        endpoint, _ = adapter.match(urlsplit(target).path, method="GET")
+    except HTTPException:  # no such page (a redirect or a 404): the user's own work instead
+        return landing(user)
+    rule = getattr(current_app.view_functions.get(endpoint), "access", "")
+    roles = rule.removeprefix("login:").split(",") if rule.startswith("login:") else []
+    if roles and user.role not in roles:
+        return landing(user)
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -237,7 +282,7 @@ def login() -> Any:
         if user is not None and user.active and ok:
             _attempt_succeeded(attempt)
             sign_in(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         _attempt_failed(attempt)
         flash("Tên đăng nhập hoặc mật khẩu không đúng.", "error")
         status = 401
@@ -256,6 +301,51 @@ def logout() -> Any:
     session.clear()
     flash("Đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required()
+def password() -> Any:
+    """Any signed-in user changes their own password: the current one is required (and
+    throttled like signing in), the new one ends every other session of the account while
+    this one goes on."""
+    user = current_user()
+    assert user is not None
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            attempt = _begin_attempt(user.username)
+        except _Throttled as throttled:
+            form.current.errors = [throttled.message]
+            response = _password_page(form, 429)
+            response.headers["Retry-After"] = str(throttled.seconds)
+            return response
+        if check_password_hash(user.password_hash, form.current.data):
+            _attempt_succeeded(attempt)
+            db = get_session()
+            accounts.set_password(db, user, form.new.data)
+            record_action(db, user, "user.password", "user_account", user.id,
+                          username=user.username, by="self")
+            db.refresh(user)
+            csrf_token = session.get("csrf_token")
+            sign_in(user)  # this session under the new generation; all others have ended
+            if csrf_token:  # the same browser: its open forms (and a resent one) stay valid
+                session["csrf_token"] = csrf_token
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản này đã kết thúc.",
+                  "info")
+            return redirect(landing(user))
+        _attempt_failed(attempt)
+        form.current.errors = ["Mật khẩu hiện tại không đúng."]
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return _password_page(form, status)
+
+
+def _password_page(form: PasswordForm, status: int) -> Any:
+    return make_response(render_template("auth/password.html", form=form,
+                                         min_length=MIN_PASSWORD_LENGTH), status)
 
 
 @bp.get("/")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..db import get_session
 from ..domain.periods import Period, year
+from ..domain.unit_tree import tree_order
 from ..errors import error_page
 from ..inputs import MAX_DATE, MIN_DATE, in_date_range, iso_date
 from ..models import Questionnaire, Unit
@@ -32,7 +33,10 @@ def show() -> Any:
     units = list(session.scalars(scoped(select(Unit).order_by(Unit.name), user, Unit.id)))
     codes = sorted(set(session.scalars(select(Questionnaire.code))))
     args = request.args
-    unit = next((u for u in units if u.code == args.get("unit")), units[0] if units else None)
+    # without a choice: the user's own unit (an admin's: the top of the tree), not the first
+    # by name
+    default = next((u for u, _depth in tree_order(units, user.unit_id)), None)
+    unit = next((u for u in units if u.code == args.get("unit")), default)
     code = args.get("questionnaire") or ("SIPAS-5E" if "SIPAS-5E" in codes else
                                          (codes[0] if codes else None))
     today = date.today()

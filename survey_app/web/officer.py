@@ -27,11 +27,14 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
+from reports import print_html
+
 from ..db import get_session
 from ..domain import rounding
 from ..domain.dashboard import BREAKDOWNS, WEEKDAYS_VI, Dashboard, Line
 from ..domain.periods import Period, half_year, month, quarter, year
 from ..domain.shares import Tally
+from ..domain.unit_tree import tree_order
 from ..domain.vocab import CHANNEL_TERMS, FLAG_TERMS, LEVEL_TERMS, LEVELS, label
 from ..inputs import MAX_DATE, MIN_DATE, ascii_int, in_date_range, iso_date
 from ..models import Ballot, Counter, Unit, UserAccount
@@ -49,6 +52,9 @@ bp = Blueprint("officer", __name__, url_prefix="/officer")
 
 PERIOD_KINDS = (("month", "Tháng"), ("quarter", "Quý"), ("half", "6 tháng"), ("year", "Năm"),
                 ("custom", "Tùy chọn"))
+#: The numbered part of a period kind: the form's label and the highest number (a year and a
+#: custom range have none, and the form hides the field for them).
+PERIOD_PARTS = {"month": ("Tháng", 12), "quarter": ("Quý", 4), "half": ("Nửa năm", 2)}
 CHARTS = ("trend", "hours", "shares")
 CHART_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 EXPORT_TYPES = {
@@ -107,7 +113,7 @@ def parse_selection(args: Any) -> tuple[Selection, dict[str, str]]:
     default_part = {"month": today.month, "quarter": (today.month - 1) // 3 + 1,
                     "half": 1 if today.month <= 6 else 2}.get(kind, 1)
     y = _int_arg(args, "year", today.year, 2000, 2100, "Năm phải từ 2000 đến 2100.", errors)
-    limits = {"month": 12, "quarter": 4, "half": 2}.get(kind)
+    limits = PERIOD_PARTS[kind][1] if kind in PERIOD_PARTS else None
     # a year or a custom range has no part: whatever the form still holds is ignored
     part = 1 if limits is None else _int_arg(
         args, "part", default_part, 1, limits,
@@ -253,16 +259,16 @@ def shift(selection: Selection, step: int) -> Selection:
     return Selection(selection.kind, y, part + 1, period.start, period.end)
 
 
-# --- number formats on Vietnamese pages: 1.234 phiếu, 83,3% ----------------------------------
+# --- number formats on Vietnamese pages: 12.055 phiếu, 84,4 % (as the printed documents) ------
 
 @bp.app_template_filter("vn_int")
 def vn_int(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}".replace(",", ".")
+    return print_html.num(value)
 
 
 @bp.app_template_filter("vn_pct")
 def vn_pct(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:.1f}".replace(".", ",") + "%"
+    return "—" if value is None else f"{print_html.pct(value)}{print_html.NBSP}%"
 
 
 @bp.app_template_filter("vn_signed")
@@ -275,6 +281,18 @@ def vn_signed(value: Decimal) -> str:
 def vn_datetime(value: datetime) -> str:
     local = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
     return f"{local:%d/%m/%Y %H:%M}"
+
+
+@bp.app_template_global("unit_tree")
+def unit_tree(units: list[Unit]) -> list[tuple[Unit, int]]:
+    """A unit picker's options: the tree, the signed-in user's own subtree first."""
+    user = current_user()
+    return tree_order(units, user.unit_id if user else None)
+
+
+@bp.app_template_global("period_parts")
+def period_parts() -> dict[str, tuple[str, int]]:
+    return PERIOD_PARTS
 
 
 @bp.app_template_global("share_of")

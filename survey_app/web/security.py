@@ -100,7 +100,8 @@ def init_app(app: Flask) -> None:
         if production:
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")
-        if request.path.startswith(("/api/", "/login", "/paper", "/officer", "/q/", "/w/")):
+        if request.path.startswith(("/api/", "/login", "/account", "/paper", "/officer", "/q/",
+                                    "/w/")):
             # personal or per-session pages: never stored by shared caches
             response.headers.setdefault("Cache-Control", "no-store")
         return response

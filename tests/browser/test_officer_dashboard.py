@@ -50,7 +50,7 @@ def sign_in(page, base_url, username, password, start="/officer/dashboard"):
 
 
 def vn(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",") + "%"
+    return f"{value:.1f}".replace(".", ",") + "\u00a0%"
 
 
 def test_officer_dashboard_quarter_switch_and_downloads(app, live_server, browser, artifacts,
@@ -68,7 +68,7 @@ def test_officer_dashboard_quarter_switch_and_downloads(app, live_server, browse
     page.get_by_label("Đơn vị", exact=True).select_option(label="Quận Hải Châu")
     page.get_by_label("Loại kỳ", exact=True).select_option(label="Quý")
     page.get_by_label("Năm", exact=True).fill(str(prev_y))
-    page.get_by_label("Tháng / quý / nửa năm số", exact=True).fill(str(prev_q))
+    page.get_by_label("Quý", exact=True).fill(str(prev_q))  # the number field of the kind
     page.get_by_role("button", name="Xem").click()
     label = f"Quý {roman[prev_q - 1]}/{prev_y}"
     assert page.locator(".period-label").inner_text() == label

@@ -61,8 +61,8 @@ def api_figures(client, world, unit, start, end, **extra):
 
 
 def number(text: str) -> float:
-    """A Vietnamese-formatted number from the page: "1.234" → 1234, "83,3%" → 83.3."""
-    return float(text.replace(".", "").replace(",", ".").rstrip("%"))
+    """A Vietnamese-formatted number from the page: "1.234" → 1234, "83,3 %" → 83.3."""
+    return float(text.replace(".", "").replace(",", ".").rstrip("%").strip())
 
 
 # --- the rollup ------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def test_dashboard_shows_the_api_figures_for_the_unit_and_each_child(client, wor
     for code, expected_n in (("HC", 24), ("LC", 12)):
         child = api_figures(client, world, code, "2026-07-01", "2026-09-30")
         assert child["n"] == expected_n
-        assert f"{child['satisfaction_rate']:.1f}".replace(".", ",") + "%" in table
+        assert f"{child['satisfaction_rate']:.1f}".replace(".", ",") + "\u00a0%" in table
     assert table.count("Chưa đủ số phiếu") == 2  # both children have n < 30
     # comparisons: Q2 2026 (6 votes, 50%) and Q3 2025 (5 votes, 100%)
     assert "Quý II/2026" in page and "Quý III/2025" in page

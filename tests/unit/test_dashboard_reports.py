@@ -112,6 +112,51 @@ def test_chart_text_keeps_its_diacritics():
     assert "UBND xã Đông Hòa (n = 20)" in shares and "Chưa hài lòng" in shares
 
 
+def _luminance(colour) -> float:
+    from matplotlib.colors import to_rgb
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in to_rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("children", [True, False], ids=["children", "unit-only"])
+def test_shares_chart_legend_clear_of_the_axis_and_bar_labels_readable(children):
+    """The legend does not cover the axis label or the tick labels (issue 15: "%" was hidden
+    under "Hài lòng"); each share written on a bar keeps 4.5:1 contrast with its bar."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    d = make(children=children)
+    with matplotlib.rc_context(charts.STYLE):
+        fig = Figure(figsize=(9, 2.6), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        charts.draw_shares(ax, d)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        legend = ax.get_legend().get_window_extent(renderer)
+        others = [ax.xaxis.label, ax.title, *ax.get_xticklabels(), *ax.get_yticklabels()]
+        for text in others:
+            if text.get_text():
+                box = text.get_window_extent(renderer)
+                assert not legend.overlaps(box), text.get_text()
+        assert ax.xaxis.label.get_text() == "Tỷ lệ (%)"
+        bar_labels = [t for t in ax.texts if t.get_text()]
+        assert len(bar_labels) >= 3
+        for label in bar_labels:
+            bar = next(p for p in ax.patches if p.contains_point(
+                ax.transData.transform(label.get_position())))
+            light, dark = sorted((_luminance(label.get_color()),
+                                  _luminance(bar.get_facecolor())), reverse=True)
+            contrast = (light + 0.05) / (dark + 0.05)
+            assert contrast >= 4.5, (label.get_text(), label.get_color(), contrast)
+            assert label.get_fontsize() >= 8
+
+
 def test_empty_dashboard_renders_everywhere():
     d = make(children=False, votes=False)
     for render in (charts.trend_chart, charts.hours_chart, charts.shares_chart):
