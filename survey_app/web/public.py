@@ -63,7 +63,8 @@ TEXT = {
     "vi": {"submit": "Gửi đánh giá", "required": "bắt buộc",
            "errors": "Phiếu chưa gửi được. Vui lòng xem lại:", "thanks": "Cảm ơn Ông/Bà!",
            "thanks_body": "Ý kiến của Ông/Bà đã được ghi nhận. Phiếu không ghi tên người trả lời.",
-           "anonymous": "Phiếu không ghi tên; không thu thập số điện thoại hay giấy tờ tùy thân.",
+           "anonymous": "Phiếu không ghi tên, không hỏi giấy tờ tùy thân; số điện thoại chỉ khi Ông/Bà "
+                        "muốn được liên hệ lại và được lưu riêng, không gắn với phiếu.",
            "switch": "English", "when": "Chỉ trả lời nếu câu trên chọn “{value}”.",
            "not_found": "Không tìm thấy đường dẫn đánh giá này.",
            "not_found_body": "Đường dẫn có thể đã gõ sai. Vui lòng quét lại mã QR "
@@ -78,7 +79,8 @@ TEXT = {
     "en": {"submit": "Send", "required": "required",
            "errors": "Your answers were not sent. Please check:", "thanks": "Thank you!",
            "thanks_body": "Your answers have been recorded. This survey is anonymous.",
-           "anonymous": "Anonymous: no name, phone number or ID is collected.",
+           "anonymous": "Anonymous: no name or ID is asked; a phone number only if you ask to be "
+                        "called back, stored apart from your answers.",
            "switch": "Tiếng Việt", "when": "Answer only if you chose “{value}” above.",
            "not_found": "This survey link was not found.",
            "not_found_body": "The address may be mistyped. Please scan the QR code again "
