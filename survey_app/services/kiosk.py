@@ -155,7 +155,7 @@ def pair_device(session: Session, raw_code: str, *, secret_key: str, now: dateti
     if row.expires_at <= now:
         raise PairingExpired()
     if today is not None:  # the unit was merged after the code was made: no new tablet
-        require_in_force(row.unit, today)
+        require_in_force(row.unit, today, field="code")  # the tablet shows errors.code
     device, token = register_kiosk(session, row.unit, row.counter, row.label)
     claimed = session.execute(
         update(KioskPairingCode)

@@ -219,5 +219,6 @@ def require_in_force(unit: Unit, when: date | Period, *, whole: bool = True,
     entries (votes check their own day, ``services/votes.py``)."""
     problem = validity_problem(unit, when, whole=whole)
     if problem is not None:
-        raise UnitNotInForce(problems={field: problem},
+        # the message itself is the unit's (a tablet shows it), and the field says the same
+        raise UnitNotInForce(problem.key, problem.params, problems={field: problem},
                              detail=message(problem.key, "en", problem.params))

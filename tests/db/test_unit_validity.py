@@ -80,7 +80,9 @@ def test_a_code_made_before_the_merge_pairs_no_tablet_after_it(client, runner, s
                         "--on", "2025-07-01"])
     devices = _count(session, KioskDevice)
     r = client.post("/kiosk/api/pair", json={"code": code})
-    assert r.status_code == 422 and r.json["errors"]["unit"].startswith(ENDED_VI)
+    # the tablet shows errors.code under the field it typed the code into
+    assert r.status_code == 422 and r.json["errors"]["code"].startswith(ENDED_VI)
+    assert r.json["message"] == r.json["errors"]["code"]
     assert _count(session, KioskDevice) == devices
     session.rollback()
     assert session.scalar(select(KioskPairingCode.used_at)) is None
