@@ -100,6 +100,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unit_not_in_force": ("Đơn vị {unit} không còn hoặc chưa hoạt động vào ngày {day}; "
                           "không nhận đánh giá cho đơn vị này.",
                           "Unit {unit} is not in force on {day}; it takes no votes."),
+    "unit_not_valid": ("{name} ({unit}) {valid_vi}; không dùng được cho {when_vi}.",
+                       "{name} ({unit}) {valid_en}; it cannot be used for {when_en}."),
     # kiosk tablets (web/kiosk.py)
     "revoked": ("Thiết bị đã bị thu hồi; máy này không còn được phép gửi phiếu đánh giá.",
                 "This device has been revoked; it may no longer send votes."),

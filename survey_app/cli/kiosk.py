@@ -17,7 +17,7 @@ from ..models import KioskDevice
 from ..services import accounts
 from ..services import kiosk as kiosk_service
 from ..services.audit import record_action
-from .support import counter_or_fail, unit_or_fail
+from .support import counter_or_fail, in_force_or_fail, today, unit_or_fail
 from .support import fail as _fail
 
 group = AppGroup("kiosk", help="Kiosk tablets.")
@@ -31,6 +31,7 @@ def kiosk_register(unit_code: str, counter_code: str | None, label: str | None) 
     """Register a kiosk device; prints its token as the last line (shown only once)."""
     with get_db(current_app).transaction() as session:
         unit = unit_or_fail(session, unit_code)
+        in_force_or_fail(unit, today())
         counter = counter_or_fail(session, unit, counter_code)
         device, token = accounts.register_kiosk(session, unit, counter, label)
         record_action(session, None, "kiosk.register", "kiosk_device", device.id,
@@ -59,6 +60,7 @@ def kiosk_pair(unit_code: str, counter_code: str | None, minutes: int,
     tz = ZoneInfo(current_app.config["TIMEZONE"])
     with get_db(current_app).transaction() as session:
         unit = unit_or_fail(session, unit_code)
+        in_force_or_fail(unit, today())
         counter = counter_or_fail(session, unit, counter_code)
         row, code = kiosk_service.create_pairing_code(
             session, unit, counter, secret_key=current_app.config["SECRET_KEY"],

@@ -14,6 +14,7 @@ from reports.posters import SIZES_MM, poster_png, posters_pdf
 from ..db import get_db
 from ..services.posters import posters_for_unit, subtree_units
 from ..services.units import unit_by_code
+from .support import in_force_or_fail, today
 
 group = AppGroup("qr", help="QR codes and counter posters.")
 
@@ -37,9 +38,13 @@ def posters(unit_code: str, out_dir: Path, size: str, base_url: str | None, png:
         if root is None:
             click.echo(f"Error: no unit {unit_code!r}", err=True)
             sys.exit(1)
+        day = today()
+        in_force_or_fail(root, day)
         out_dir.mkdir(parents=True, exist_ok=True)
         files = 0
-        for unit in subtree_units(session, root):
+        units = subtree_units(session, root)
+        ended = [u.code for u in units if not u.in_force(day)]  # legacy wards: no new poster
+        for unit in (u for u in units if u.in_force(day)):
             items = posters_for_unit(session, unit, base)
             (out_dir / f"{unit.code}-{size}.pdf").write_bytes(posters_pdf(items, size))
             files += 1
@@ -49,3 +54,6 @@ def posters(unit_code: str, out_dir: Path, size: str, base_url: str | None, png:
                     (out_dir / f"{suffix}-{size}.png").write_bytes(poster_png(poster, size))
                     files += 1
     click.echo(f"Wrote {files} file(s) to {out_dir}.")
+    if ended:
+        click.echo(f"Skipped {len(ended)} unit(s) not in force on {day.isoformat()}: "
+                   + ", ".join(ended[:10]) + (", …" if len(ended) > 10 else "") + ".")

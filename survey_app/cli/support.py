@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, datetime
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 import click
+from flask import current_app
 from sqlalchemy.orm import Session
 
+from ..domain.periods import Period
 from ..models import Counter, Unit
 
 
@@ -37,3 +41,19 @@ def counter_or_fail(session: Session, unit: Unit, code: str | None) -> Counter |
     if counter is None:
         fail(f"unit {unit.code} has no counter {code!r}")
     return counter
+
+
+def today() -> date:
+    """Today's date where the service runs (``SURVEY_TIMEZONE``)."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def in_force_or_fail(unit: Unit, when: date | Period, *, whole: bool = True) -> None:
+    """Exit 1 with the reason when ``unit`` is not in force for ``when``
+    (``services.units.validity_problem``: a merged ward takes nothing new)."""
+    from ..messages import message
+    from ..services.units import validity_problem
+
+    problem = validity_problem(unit, when, whole=whole)
+    if problem is not None:
+        fail(message(problem.key, "en", problem.params))

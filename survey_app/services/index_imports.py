@@ -25,8 +25,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..domain import periods
 from ..domain.index import Scheme
+from ..domain.periods import Period
 from ..inputs import ascii_int
+from ..messages import message
 from ..models import (
     DossierCount,
     IndexBonus,
@@ -47,7 +50,7 @@ from .index.hand_scores import (
     stored_appraisal,
 )
 from .index.schemes import scheme_row
-from .units import RowErrors
+from .units import RowErrors, validity_problem
 
 SCORES_HEADER = ("scheme", "year", "unit", "component", "self_score", "appraised_score", "note")
 DOSSIERS_HEADER = ("unit", "from", "to", "handled", "overdue", "complaints")
@@ -168,6 +171,14 @@ def _units(session: Session, codes: set[str]) -> dict[str, Unit]:
     return {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(codes)))}
 
 
+def _not_in_force(unit: Unit, period: Period, *, whole: bool = False) -> str | None:
+    """Why ``unit`` takes no figures for ``period``: a scheme year it did not exist in at all
+    (``whole=False``), or dossier dates outside its validity (``whole=True``). A legacy ward
+    keeps taking its own history."""
+    problem = validity_problem(unit, period, whole=whole)
+    return None if problem is None else message(problem.key, "en", problem.params)
+
+
 # --------------------------------------------------------------------------------------------
 # Hand scores
 
@@ -211,6 +222,9 @@ def import_scores(session: Session, filename: str, data: bytes,
         unit = units.get(unit_code)
         if scheme.member(unit_code) is None or unit is None:
             problems.append((line, f"unit {unit_code!r} is in no block of {code} {year}"))
+            continue
+        if why := _not_in_force(unit, periods.year(row.year)):
+            problems.append((line, why))
             continue
         values: dict[str, Decimal | None] = {}
         not_applicable = appraised_text.strip().upper() == NOT_APPLICABLE
@@ -362,6 +376,9 @@ def import_dossiers(session: Session, filename: str, data: bytes,
         if end < start:
             problems.append((line, "to must not be before from"))
             continue
+        if why := _not_in_force(unit, Period(start, end), whole=True):
+            problems.append((line, why))
+            continue
         if overdue + complaints + (not_satisfied or 0) > handled:
             problems.append((line, "overdue + complaints + not_satisfied exceed handled "
                                    "(each dossier is counted once)"))
@@ -436,6 +453,9 @@ def import_survey_answers(session: Session, filename: str, data: bytes,
         unit = units.get(unit_code)
         if scheme.member(unit_code) is None or unit is None:
             problems.append((line, f"unit {unit_code!r} is in no block of {code} {year}"))
+            continue
+        if why := _not_in_force(unit, periods.year(row.year)):
+            problems.append((line, why))
             continue
         comp = scheme.component(component)
         if comp is None or comp.formula != "option_credit":

@@ -32,6 +32,7 @@ from .errors import Gone, Invalid, NotFound, ServiceError
 from .questionnaires import QuestionnaireVersion, assigned_questionnaire, questionnaire_version
 from .security import DEVICE_TOKEN_PREFIX, keyed_hash, token_digest
 from .state import AlreadyChanged, transition
+from .units import require_in_force
 from .votes import VoteIn
 
 #: Unambiguous characters only: no 0/O, 1/I/L, so a code read aloud or off paper is typed right.
@@ -134,7 +135,8 @@ def create_pairing_code(session: Session, unit: Unit, counter: Counter | None, *
     return row, format_code(code)
 
 
-def pair_device(session: Session, raw_code: str, *, secret_key: str, now: datetime
+def pair_device(session: Session, raw_code: str, *, secret_key: str, now: datetime,
+                today: date | None = None
                 ) -> tuple[KioskDevice, str, KioskPairingCode, list[KioskDevice]]:
     """Exchange a pairing code for a new device and its token (shown once); the last element
     lists the counter's previous tablets this pairing revoked (the caller audits them).
@@ -146,9 +148,11 @@ def pair_device(session: Session, raw_code: str, *, secret_key: str, now: dateti
     are serialised and the later one replaces the earlier; the revocation itself is the
     conditional ``UPDATE … WHERE revoked_at IS NULL`` of :func:`revoke_device`.
 
-    Raises :class:`PairingError`. The code is marked used by ``UPDATE … WHERE used_at IS NULL``
-    together with the device it created; if a concurrent request got there first the update
-    touches no row and this request fails as ``used`` (its device is rolled back with it).
+    Raises :class:`PairingError`, or :class:`~.units.UnitNotInForce` when the code's unit is
+    not in force on ``today`` (the local date). The code is marked used by
+    ``UPDATE … WHERE used_at IS NULL`` together with the device it created; if a concurrent
+    request got there first the update touches no row and this request fails as ``used`` (its
+    device is rolled back with it).
     """
     code = normalise_code(raw_code)
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
@@ -163,6 +167,8 @@ def pair_device(session: Session, raw_code: str, *, secret_key: str, now: dateti
         raise PairingUsed()
     if row.expires_at <= now:
         raise PairingExpired()
+    if today is not None:  # the unit was merged after the code was made: no new tablet
+        require_in_force(row.unit, today, field="code")  # the tablet shows errors.code
     replace = row.counter_id is not None and not row.keep_previous
     if replace:
         session.execute(select(Counter.id).where(Counter.id == row.counter_id)

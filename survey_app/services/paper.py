@@ -31,7 +31,7 @@ from .ballots import set_ballot_status
 from .errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from .questionnaires import QuestionnaireVersion, questionnaire_version
 from .state import delete_once, transition
-from .units import subtree_ids
+from .units import subtree_ids, validity_problem
 
 MAX_ISSUED = 100_000
 
@@ -107,6 +107,8 @@ def create_batch(session: Session, *, unit: Unit, questionnaire: QuestionnaireVe
         problems["questionnaire"] = Problem("channel_not_allowed", {"channel": "paper"})
     if label is not None and len(label) > LABEL_MAX:
         problems["label"] = Problem("too_long", {"max": LABEL_MAX})
+    if problem := validity_problem(unit, period):  # a legacy ward: only its own history
+        problems["unit"] = problem
     if problems:
         raise PaperInvalid(problems=problems)
     batch = PaperBatch(unit=unit, questionnaire_id=questionnaire.id, label=label,

@@ -100,10 +100,3 @@ def contributing(session: Session, unit: Unit, period: Period) -> list[Unit]:
             if (p.valid_from is None or p.valid_from <= period.end)
             and (p.valid_to is None or p.valid_to >= period.start)]
 
-
-def require_in_force(unit: Unit, day: date, field: str = "unit") -> None:
-    """Refuse with a 422-kind error when ``unit`` does not exist on ``day``."""
-    if not unit.in_force(day):
-        raise Invalid("unit_not_in_force", {"unit": unit.code, "day": day.isoformat(),
-                                            "valid_to": str(unit.valid_to or ""),
-                                            "valid_from": str(unit.valid_from or "")})

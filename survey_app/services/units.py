@@ -6,11 +6,15 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from ..domain.periods import Period
+from ..domain.problems import Problem
 from ..domain.vocab import UNIT_KINDS
+from ..messages import message
 from ..models import Counter, Unit
 from .errors import Invalid
 
@@ -152,3 +156,69 @@ def lock_tree_of(session: Session, unit: Unit) -> None:
             break
         top = parent
     session.execute(select(Unit.id).where(Unit.id == top).with_for_update())
+
+
+class UnitNotInForce(Invalid):
+    """A unit named for a day or period outside its validity: the API answers 422 with
+    ``errors.unit``, a page shows the problem beside its field, a command prints it in English
+    and exits 1. ``detail`` is that English sentence."""
+
+
+def _day(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def validity_problem(unit: Unit, when: date | Period, *, whole: bool = True) -> Problem | None:
+    """Why ``unit`` cannot be used for ``when``, or None.
+
+    For a day: the unit must be in force on it (:meth:`Unit.in_force`). For a period: on every
+    day of it (``whole``, e.g. a paper batch: all its ballots count for that unit), or on at
+    least one day (``whole=False``, e.g. an index scheme year: the unit existed that year). A
+    legacy ward may so still take history from before it ended; nothing new goes to it.
+    """
+    period = when if isinstance(when, Period) else Period(when, when)
+    start, end = unit.valid_from, unit.valid_to
+    if whole:
+        fits = unit.in_force(period.start) and unit.in_force(period.end)
+    else:
+        fits = (start is None or start <= period.end) and (end is None or end >= period.start)
+    if fits:
+        return None
+    if start is not None and end is not None:
+        valid_vi = f"chỉ hoạt động từ ngày {_day(start)} đến hết ngày {_day(end)}"
+        valid_en = f"was in force from {_day(start)} to {_day(end)}"
+    elif end is not None:
+        valid_vi = f"chỉ hoạt động đến hết ngày {_day(end)}"
+        valid_en = f"was in force until {_day(end)}"
+    else:
+        assert start is not None
+        valid_vi = f"chỉ hoạt động từ ngày {_day(start)}"
+        valid_en = f"is in force from {_day(start)}"
+    successor = unit.successor
+    if successor is not None and end is not None and period.end > end:
+        valid_vi += f", sau đó nhập vào {successor.name} (mã {successor.code})"
+        valid_en += f", then became part of {successor.name} (code {successor.code})"
+    if period.start == period.end:
+        when_vi = when_en = _day(period.start)
+        when_vi = f"ngày {when_vi}"
+    elif (period.start.month, period.start.day, period.end.month, period.end.day) == (
+            1, 1, 12, 31) and period.start.year == period.end.year:
+        when_vi, when_en = f"năm {period.start.year}", f"the year {period.start.year}"
+    else:
+        span = f"{_day(period.start)} – {_day(period.end)}"
+        when_vi, when_en = f"kỳ {span}", f"the period {span}"
+    return Problem("unit_not_valid", {"unit": unit.code, "name": unit.name,
+                                      "valid_vi": valid_vi, "valid_en": valid_en,
+                                      "when_vi": when_vi, "when_en": when_en})
+
+
+def require_in_force(unit: Unit, when: date | Period, *, whole: bool = True,
+                     field: str = "unit") -> None:
+    """Raise :class:`UnitNotInForce` (a problem of ``field``) when :func:`validity_problem`
+    finds one; the one check of kiosk codes, posters, receipts, paper batches and index
+    entries (votes check their own day, ``services/votes.py``)."""
+    problem = validity_problem(unit, when, whole=whole)
+    if problem is not None:
+        # the message itself is the unit's (a tablet shows it), and the field says the same
+        raise UnitNotInForce(problem.key, problem.params, problems={field: problem},
+                             detail=message(problem.key, "en", problem.params))

@@ -20,12 +20,14 @@ from reports.ranking import ranking_csv, ranking_xlsx
 from reports.ranking_pdf import band_colour, ranking_chart, ranking_pdf
 
 from ..db import get_session
+from ..domain import periods
 from ..domain.rounding import points
+from ..messages import message
 from ..models import IndexBonus, IndexScheme, Unit
 from ..services import index as index_service
 from ..services.index_imports import parse_points
 from ..services.state import AlreadyChanged
-from ..services.units import unit_by_code
+from ..services.units import unit_by_code, validity_problem
 from .auth import current_user, login_required
 from .downloads import download as _download
 from .forms import CsrfForm
@@ -170,6 +172,9 @@ def save_score(code: str, year: int, unit_code: str) -> Any:
     scheme = row.parsed()
     if not form.validate_on_submit():
         return _scores_page(row, unit, failed=form, status=400)
+    if problem := validity_problem(unit, periods.year(row.year), whole=False):
+        flash(message(problem.key, "vi", problem.params), "error")
+        return _scores_page(row, unit, failed=form, status=422)
     why = index_service.component_problem(scheme, component)
     if why is not None:
         abort(400)
@@ -213,6 +218,9 @@ def add_bonus(code: str, year: int, unit_code: str) -> Any:
     scheme = row.parsed()
     if not form.validate_on_submit():
         return _scores_page(row, unit, bonus_form=form, status=400)
+    if problem := validity_problem(unit, periods.year(row.year), whole=False):
+        flash(message(problem.key, "vi", problem.params), "error")
+        return _scores_page(row, unit, bonus_form=form, status=422)
     value = _points_field(form.points)
     if form.points.errors:
         pass

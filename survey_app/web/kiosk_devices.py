@@ -35,8 +35,10 @@ from ..models import Counter, KioskDevice, Unit
 from ..services import kiosk as kiosk_service
 from ..services.access import may_manage, scoped
 from ..services.audit import record_action
+from ..services.units import validity_problem
 from .auth import current_user, login_required, may_see_unit, require_page
-from .forms import CsrfForm
+from .forms import CsrfForm, form_errors
+from .officer import today_local
 
 bp = Blueprint("kiosk_devices", __name__, url_prefix="/officer/kiosks")
 ROLES = ("admin", "officer")
@@ -47,7 +49,9 @@ def _places() -> list[tuple[str, str]]:
     user = current_user()
     assert user is not None
     session = get_session()
-    units = list(session.scalars(scoped(select(Unit).order_by(Unit.code), user, Unit.id)))
+    today = today_local()  # a merged ward takes no new tablet
+    units = [u for u in session.scalars(scoped(select(Unit).order_by(Unit.code), user, Unit.id))
+             if u.in_force(today)]
     counters: dict[int, list[Counter]] = {}
     for c in session.scalars(select(Counter).where(Counter.unit_id.in_([u.id for u in units]),
                                                    Counter.active.is_(True))
@@ -111,6 +115,8 @@ def create_code() -> Any:
             unit = session.get(Unit, place_id)
     if unit is None or not may_see_unit(user, unit.id):
         errors["place"] = "Chọn đơn vị hoặc quầy đặt máy tính bảng."
+    elif problem := validity_problem(unit, today_local()):
+        errors.update(form_errors({"place": problem}))
     minutes_raw = request.form.get("minutes", "").strip() or str(kiosk_service.DEFAULT_MINUTES)
     minutes = ascii_int(minutes_raw) or 0
     if not 1 <= minutes <= kiosk_service.MAX_MINUTES:

@@ -63,8 +63,8 @@ TEXT = {
     "vi": {"submit": "Gửi đánh giá", "required": "bắt buộc",
            "errors": "Phiếu chưa gửi được. Vui lòng xem lại:", "thanks": "Cảm ơn Ông/Bà!",
            "thanks_body": "Ý kiến của Ông/Bà đã được ghi nhận. Phiếu không ghi tên người trả lời.",
-           "anonymous": "Phiếu không ghi tên, không hỏi giấy tờ tùy thân; số điện thoại chỉ khi Ông/Bà "
-                        "muốn được liên hệ lại và được lưu riêng, không gắn với phiếu.",
+           "anonymous": "Phiếu không ghi tên, không hỏi giấy tờ tùy thân; số điện thoại chỉ khi "
+                        "Ông/Bà muốn được liên hệ lại và được lưu riêng, không gắn với phiếu.",
            "switch": "English", "when": "Chỉ trả lời nếu câu trên chọn “{value}”.",
            "not_found": "Không tìm thấy đường dẫn đánh giá này.",
            "not_found_body": "Đường dẫn có thể đã gõ sai. Vui lòng quét lại mã QR "

@@ -9,11 +9,14 @@ from flask import Blueprint, Response, abort, request
 from reports.posters import SIZES_MM, poster_png, posters_pdf
 
 from ..db import get_session
+from ..errors import error_page
+from ..messages import message
 from ..services.posters import posters_for_unit
-from ..services.units import unit_by_code
+from ..services.units import unit_by_code, validity_problem
 from .api.receipts import public_url
 from .auth import current_user, login_required, may_see_unit
 from .downloads import download
+from .officer import today_local
 
 bp = Blueprint("qr", __name__, url_prefix="/qr")
 
@@ -26,6 +29,8 @@ def _unit_and_size(unit_code: str) -> tuple[Any, str]:
     size = request.args.get("size", "A4")
     if size not in SIZES_MM:
         abort(400)
+    if problem := validity_problem(unit, today_local()):  # a merged ward gets no new poster
+        abort(error_page(422, message(problem.key, "vi", problem.params)))
     return unit, size
 
 

@@ -39,6 +39,7 @@ from .inputs import (
     satisfaction_inputs,
     survey_inputs,
 )
+from .previous import Previous, previous_totals
 from .schemes import scheme_row
 
 #: How the notes of the ranking table name hand-scored components still without an appraisal.
@@ -58,6 +59,10 @@ class IndexReport:
     satisfaction: dict[str, SatisfactionInput]
     previous_year: int | None
     self_scores: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    #: units without a row last year, scored from these predecessors (index-formulas.md §9)
+    previous_sources: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    #: why such a unit has no previous total
+    previous_reasons: dict[str, str] = field(default_factory=dict)
 
 
 def score_index(session: Session, row: IndexScheme, *, with_previous: bool = True) -> IndexReport:
@@ -92,16 +97,18 @@ def score_index(session: Session, row: IndexScheme, *, with_previous: bool = Tru
                 entries[code][leaf.code] = dossiers[code]
             elif leaf.formula == "option_credit" and leaf.code in answers.get(code, {}):
                 entries[code][leaf.code] = answers[code][leaf.code]
-    previous: dict[str, Decimal] = {}
+    previous = Previous({}, {}, {})
     previous_row = scheme_row(session, row.code, row.year - 1) if with_previous else None
     if previous_row is not None:
         last = score_index(session, previous_row, with_previous=False)
-        previous = {u.score.unit: rounding.points(u.score.total)  # type: ignore[misc]
-                    for b in last.result.blocks for u in b.units if u.score.total is not None}
+        # a unit made in a reorganisation is compared with its predecessors' (§9)
+        previous = previous_totals(session, previous_row, {
+            u.score.unit: u.score for b in last.result.blocks for u in b.units}, units)
     inputs = [UnitInput(code, unit.name, entries.get(code, {}), tuple(bonus.get(code, ())),
-                        previous.get(code)) for code, unit in units.items()]
+                        previous.totals.get(code)) for code, unit in units.items()]
     return IndexReport(row, scheme, index_result(scheme, inputs), satisfaction,
-                       previous_row.year if previous_row else None, dict(self_scores))
+                       previous_row.year if previous_row else None, dict(self_scores),
+                       previous.sources, previous.reasons)
 
 
 def index_document(report: IndexReport, *, units: set[str] | None = None) -> dict[str, Any]:
@@ -123,6 +130,10 @@ def index_document(report: IndexReport, *, units: set[str] | None = None) -> dic
             row = _jsonable(unit)
             row["ranked"] = ranked.ranked
             row["reasons"] = {c.code: c.reason for c in ranked.score.components if c.reason}
+            if unit["unit"] in report.previous_sources:
+                row["previous_from"] = [c for c, _ in report.previous_sources[unit["unit"]]]
+            if unit["unit"] in report.previous_reasons:
+                row["previous_reason"] = report.previous_reasons[unit["unit"]]
             rows.append(row)
         if units is None or rows:
             blocks.append({"name": block["name"], "units": rows})
@@ -220,7 +231,7 @@ def ranking_table(report: IndexReport) -> RankingTable:
                 components=tuple(d["components"][c.code] for c in columns), bonus=d["bonus"],
                 satisfaction_rate=d["satisfaction_rate"], n=d["n"], sufficient=d["sufficient"],
                 previous_total=d["previous_total"], delta=d["delta"],
-                note=_note(score), complete=score.complete,
+                note=_note(score, report), complete=score.complete,
                 missing=tuple(names[c] for c in score.missing),
                 not_applicable=tuple(c.code for c in score.components if not c.applicable),
             ))
@@ -236,10 +247,11 @@ def ranking_table(report: IndexReport) -> RankingTable:
     )
 
 
-def _note(score: UnitScore) -> str:
+def _note(score: UnitScore, report: IndexReport) -> str:
     """Why a unit's row needs a second look, by component *name*: hand-scored components still
     without an appraisal (the total is provisional), computed ones flagged or without figures,
-    and those declared not applicable."""
+    those declared not applicable, and where last year's total of a unit made since comes
+    from."""
     parts = []
     unappraised = [c.name or c.code for c in score.components
                    if c.missing and c.formula is None]
@@ -250,6 +262,11 @@ def _note(score: UnitScore) -> str:
     left_out = [c.name or c.code for c in score.components if c.leaf and not c.applicable]
     if left_out:
         parts.append(f"{NOT_APPLICABLE}: " + ", ".join(left_out))
+    if score.unit in report.previous_sources:
+        parts.append(f"Điểm năm {report.previous_year} tính từ đơn vị tiền thân: "
+                     + ", ".join(n for _, n in report.previous_sources[score.unit]))
+    if score.unit in report.previous_reasons:
+        parts.append(report.previous_reasons[score.unit])
     return "; ".join(parts)
 
 

@@ -17,10 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...domain import periods
 from ...domain.index import Scheme, SchemeError, parse_scheme
+from ...messages import message
 from ...models import IndexBonus, IndexHandScore, IndexScheme, IndexSurveyAnswers, Unit, UserAccount
 from ...models._types import utcnow
 from ..audit import record_action
+from ..units import validity_problem
 from .hand_scores import decimal_text, points_text
 
 
@@ -69,13 +72,17 @@ def load_scheme(session: Session, data: Any, *, replace: bool = False,
     except SchemeError as exc:
         raise SchemeLoadError(exc.problems) from exc
     problems: list[tuple[str, str]] = []
-    known = set(session.scalars(select(Unit.code).where(
-        Unit.code.in_([m.unit for b in scheme.blocks for m in b.members]))))
+    known = {u.code: u for u in session.scalars(select(Unit).where(
+        Unit.code.in_([m.unit for b in scheme.blocks for m in b.members])))}
     for i, block in enumerate(scheme.blocks):
         for j, member in enumerate(block.members):
             if member.unit not in known:
                 problems.append((f"blocks[{i}].units[{j}]",
                                  f"no unit with code {member.unit!r} (add it with units import)"))
+            elif why := validity_problem(known[member.unit], periods.year(scheme.year),
+                                          whole=False):
+                # a 2026 scheme lists the communes of 2026, not the wards merged into them
+                problems.append((f"blocks[{i}].units[{j}]", message(why.key, "en", why.params)))
     document = canonical_document(data)
     digest = document_hash(document)
     existing = scheme_row(session, scheme.code, scheme.year)

@@ -32,6 +32,7 @@ from ...services.audit import record_action
 from ...services.errors import ServiceError
 from ...services.questionnaires import QuestionnaireVersion
 from ...services.security import keyed_hash
+from ...services.units import UnitNotInForce
 from ..access import declare, public
 from .access import bearer
 from .problems import error, service_error
@@ -129,8 +130,11 @@ def pair() -> Response:
     now = datetime.now(timezone.utc)
     try:
         device, token, row, replaced = kiosk_service.pair_device(
-            session, found.code[:64], secret_key=cfg["SECRET_KEY"], now=now)
+            session, found.code[:64], secret_key=cfg["SECRET_KEY"], now=now, today=_today())
     except kiosk_service.PairingError as exc:  # a failed attempt: it stays counted
+        return _refused(exc)
+    except UnitNotInForce as exc:  # a right code for a unit merged since: no attempt wasted
+        limiter.hit(key, window, -1)
         return _refused(exc)
     limiter.hit(key, window, -1)
     record_action(session, row.created_by, "kiosk.pair", "kiosk_device", device.id,

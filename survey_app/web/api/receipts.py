@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, jsonify, request, url_for
 
 from reports.qr import qr_png, qr_svg
 
 from ...db import get_session
+from ...domain.periods import local_date
 from ...domain.problems import Problem
 from ...services import receipts
 from ...services.access import READERS, may_issue_receipt
 from ...services.audit import record_action
-from ...services.units import counter_by_code, unit_by_code
+from ...services.units import counter_by_code, unit_by_code, validity_problem
 from .access import authenticated, require, token_user
 from .blueprint import bp
 from .problems import invalid
@@ -39,6 +41,10 @@ def receipt_tokens_create() -> Response | tuple[Response, int]:
     unit = None
     if "unit" not in problems and (unit := unit_by_code(session, payload["unit"])) is None:
         problems["unit"] = Problem("unknown_unit", {"code": payload["unit"][:40]})
+    now = datetime.now(timezone.utc)
+    if unit is not None and (problem := validity_problem(
+            unit, local_date(now, ZoneInfo(current_app.config["TIMEZONE"])))):
+        problems["unit"] = problem  # a merged ward: its dossiers go to the new commune
     counter = None
     counter_code = payload.get("counter")
     if counter_code is not None and unit is not None:
@@ -53,7 +59,7 @@ def receipt_tokens_create() -> Response | tuple[Response, int]:
     days = payload.get("expires_in_days", current_app.config["RECEIPT_DAYS"])
     issued = receipts.issue_receipt(session, unit=unit, counter=counter, dossier=dossier,
                                     secret_key=current_app.config["SECRET_KEY"],
-                                    now=datetime.now(timezone.utc), days=days, user=user)
+                                    now=now, days=days, user=user)
     if issued.created:
         # the audit names the code's row, never the dossier number
         record_action(session, user, "receipt.issue", "receipt_token", issued.receipt.id,
