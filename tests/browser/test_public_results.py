@@ -40,7 +40,7 @@ def test_public_pages_without_javascript(live_server, browser, artifacts, publis
         response = page.goto(f"{live_server.url}/cong-khai/")
         assert response is not None and response.status == 200
         assert "set-cookie" not in response.headers
-        assert page.get_by_role("row", name="Phường Thạch Thang").get_by_text("71,0%").is_visible()
+        assert page.get_by_role("row", name="Phường Thạch Thang").get_by_text("71,0 %").is_visible()
         assert page.get_by_text("chưa đủ số phiếu").first.is_visible()  # LC-HM: 5 votes
         # no horizontal scrolling of the page itself on a phone
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -95,7 +95,11 @@ def test_the_widget_frames_and_the_other_pages_do_not(live_server, browser, arti
     page.screenshot(path=str(artifacts / "cong-khai-widget-iframe.png"))
     widget = page.frame_locator("#w")
     assert widget.get_by_text("hài lòng").first.is_visible()
-    assert widget.get_by_role("link", name="Đánh giá sự phục vụ").is_visible()
+    vote = widget.get_by_role("link", name="Đánh giá sự phục vụ")
+    assert vote.is_visible()
+    # the whole widget, its border included, fits the documented 380 × 230 frame
+    frame_box, card_box = page.locator("#w").bounding_box(), widget.locator("main").bounding_box()
+    assert card_box["y"] + card_box["height"] <= frame_box["y"] + frame_box["height"] - 2
     other = page.frame(url=f"{live_server.url}/cong-khai/HC")
     # Chromium refuses the framed page: its frame holds no content of the unit page
     assert other is None or "Quận Hải Châu" not in (other.content() or "")

@@ -83,7 +83,7 @@ def test_an_open_or_unpublished_period_is_never_public(client, runner, world, vo
     assert body["n"] == 31 and body["counts"]["not_satisfied"] == 9
     assert "flagged" not in body
     page = client.get("/cong-khai/HC-TT").get_data(as_text=True)
-    assert "Quý 3/2026" in page and "71,0%" in page and "Tháng 10" not in page
+    assert "Quý 3/2026" in page and "71,0\xa0%" in page and "Tháng 10" not in page
     assert public_api(client, "HC-TT", **{"from": "2026-10-01", "to": "2026-10-31"}) \
         .status_code == 404
     # a part of the closed range is not "exactly that range"
@@ -210,7 +210,7 @@ def test_only_the_widget_may_be_framed(client, runner, world, votes):
     assert "X-Frame-Options" not in embed.headers
     assert len(embed.data) < 15_000 and b"<script" not in embed.data
     page = embed.get_data(as_text=True)
-    assert "71,0%" in page and "/w/HC-TT" in page
+    assert "71,0\xa0%" in page and "/w/HC-TT" in page
     for path in ("/cong-khai/", "/cong-khai/HC-TT", "/cong-khai/HC-TT/man-hinh",
                  "/cong-khai/kiem-chung", "/login", "/w/HC", "/api/v1/public/figures?unit=HC"):
         r = client.get(path)
@@ -260,7 +260,7 @@ def test_the_screen_shows_provisional_live_counts_and_the_published_quarter(
     close(runner)
     publish(runner)
     page = client.get("/cong-khai/HC/man-hinh").get_data(as_text=True)
-    assert "Quý 3/2026 (đã công bố)" in page and "71,0%" in page
+    assert "Quý 3/2026 (đã công bố)" in page and "71,0\xa0%" in page
 
 
 def test_an_index_ranking_is_published_separately(runner, world):
