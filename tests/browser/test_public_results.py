@@ -46,6 +46,11 @@ def test_public_pages_without_javascript(live_server, browser, artifacts, publis
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], width
         page.screenshot(path=str(artifacts / f"cong-khai-{name}.png"), full_page=True)
+        # nor of the figures table inside its card: every column, the interval included, shows
+        cut = page.evaluate("[...document.querySelectorAll('.table-wrap')]"
+                            ".filter(w => w.scrollWidth > w.clientWidth)"
+                            ".map(w => w.scrollWidth + '>' + w.clientWidth)")
+        assert cut == [], cut
         # the period selector works without JavaScript (a GET form)
         page.get_by_role("button", name="Xem").click()
         assert "ky=" in page.url
