@@ -269,7 +269,7 @@ def test_a_receipt_code_sent_from_two_tabs_at_once_counts_one_vote(client, world
     for tab in tabs:
         tab.close()
     assert_no_server_error(responses)
-    assert sorted(r.status_code for r in responses) == [302] + [409] * (N - 1)
+    assert sorted(r.status_code for r in responses) == [303] + [409] * (N - 1)
     assert _count(session, Ballot) == 1
     receipt = session.scalars(select(ReceiptToken)).one()
     assert receipt.ballot_id == session.scalars(select(Ballot.id)).one()
