@@ -56,6 +56,10 @@ class DefaultConfig:
     #: screen and language the last citizen left it on (seconds; sent to the tablet with its
     #: questionnaire).
     KIOSK_IDLE_SECONDS = 30
+    #: How long a worker process trusts its last look at what is published before the public
+    #: pages (/cong-khai/) ask the database again (seconds; 0 = every request). A publication
+    #: or withdrawal shows on every worker within this time.
+    PUBLIC_STATE_SECONDS = 2.0
     #: Largest request body accepted (bytes). A vote is well under 4 KiB.
     MAX_CONTENT_LENGTH = 256 * 1024
     #: Outgoing mail for alerts and digests, sent by the worker only: ``smtp://user:pass@host:587``

@@ -111,6 +111,7 @@ def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET,
         "MIN_N": 30,
+        "PUBLIC_STATE_SECONDS": 0,  # tests publish and look at once (one process)
     })
     app.instance_path = str(tmp_path / "instance")
     yield app

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timezone
@@ -50,11 +51,24 @@ EMBED_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'no
              "form-action 'none'; frame-ancestors *")
 
 _bodies: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+#: This process's last look at the publication state: (monotonic time it expires, version).
+_state: list[tuple[float, str]] = []
+
+
+def _state_version() -> str:
+    """The publication state, from the database at most every ``PUBLIC_STATE_SECONDS``: a burst
+    of public readers then costs no query at all."""
+    now = time.monotonic()
+    if _state and _state[0][0] > now:
+        return _state[0][1]
+    version = publication.state_version(get_session())
+    _state[:] = [(now + float(current_app.config["PUBLIC_STATE_SECONDS"]), version)]
+    return version
 
 
 def _cached(render: Callable[[], tuple[bytes, str]], *, salt: str = "") -> Response:
     """Answer with the cached body for the current publication state, or render it once."""
-    version = publication.state_version(get_session())
+    version = _state_version()
     etag = hashlib.sha256(f"{version}|{salt}|{request.full_path}".encode()).hexdigest()[:32]
     if etag in request.if_none_match:
         response = Response(status=304)

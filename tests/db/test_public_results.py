@@ -10,8 +10,9 @@ import sys
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from survey_app.db import get_db
 from survey_app.models import AuditEvent, Ballot, PeriodPublication, PeriodSnapshot
 from tests.factories import csrf_token, login, vote
 
@@ -266,3 +267,25 @@ def test_the_screen_shows_provisional_live_counts_and_the_published_quarter(
 def test_an_index_ranking_is_published_separately(runner, world):
     r = runner.invoke(args=["index", "publish", "NOPE", "--year", "2026"])
     assert r.exit_code == 1 and "no scheme" in r.output
+
+
+def test_a_burst_of_public_readers_costs_no_query(app, client, runner, world, votes):
+    """Within PUBLIC_STATE_SECONDS a worker answers /cong-khai/ from memory: no SQL at all, so
+    public traffic does not compete with votes for the database (bench/bench_public.py)."""
+    close(runner)
+    publish(runner)
+    app.config["PUBLIC_STATE_SECONDS"] = 60
+    first = client.get("/cong-khai/")
+    assert first.status_code == 200
+    statements: list[str] = []
+    engine = get_db(app).engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731  (the statement text)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        again = client.get("/cong-khai/")
+        revalidated = client.get("/cong-khai/", headers={"If-None-Match": first.headers["ETag"]})
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert again.status_code == 200 and again.data == first.data
+    assert revalidated.status_code == 304
+    assert statements == []
