@@ -22,6 +22,7 @@ from survey_app.models import (
     KioskDevice,
     PaperBatch,
     PaperSheet,
+    PeriodPublication,
     PeriodSnapshot,
     Questionnaire,
     ReceiptToken,
@@ -152,6 +153,33 @@ def test_a_double_close_makes_one_snapshot_and_a_double_reopen_one_reopening(
     assert_no_server_error(responses)
     assert audit_count(session, "period.reopen") == 1
     assert fresh(session).get(PeriodSnapshot, snapshot.id).reopen_note == "Nhập bổ sung phiếu giấy"
+
+
+@WITH_AND_WITHOUT_ONCE
+def test_a_double_publish_publishes_once_and_a_double_withdraw_withdraws_once(
+        app, client, world, session, browser, once):
+    _paper_vote(client, world)
+    browser.login("admin")
+    page = "/admin/periods?unit=HC&kind=quarter&year=2026&part=3"
+    fields = browser.form(page, "/admin/periods/close")
+    browser.client.post("/admin/periods/close", data=_form_data(
+        fields, True, unit="HC", kind="quarter", year="2026", part="3", note="Chốt quý III"))
+    snapshot = session.scalars(select(PeriodSnapshot)).one()
+    show = f"/admin/periods/{snapshot.id}"
+
+    fields = browser.form(show, f"{show}/publish")
+    responses = browser.post_at_once(N, f"{show}/publish", _form_data(fields, once))
+    assert_no_server_error(responses)
+    assert _count(session, PeriodPublication) == 1
+    assert audit_count(session, "period.publish") == 1
+
+    fields = browser.form(show, f"{show}/withdraw")
+    responses = browser.post_at_once(N, f"{show}/withdraw",
+                                     _form_data(fields, once, note="Sai sót phiếu giấy"))
+    assert_no_server_error(responses)
+    assert audit_count(session, "period.withdraw") == 1
+    withdrawn = fresh(session).scalars(select(PeriodPublication)).one()
+    assert withdrawn.withdrawn_at is not None and withdrawn.withdraw_note == "Sai sót phiếu giấy"
 
 
 # --- paper batches and sheets --------------------------------------------------------------------
