@@ -61,7 +61,7 @@ def test_merged_ward_dashboard_compares_with_its_predecessors(live_server, brows
     row = page.locator("table.compare tbody tr", has_text="Cùng kỳ năm trước")
     # by hand: (30+5, 40+10, 10+5) = 35, 50, 15 → n 100, rate 85/100 = 85,0%
     assert row.locator("td").nth(0).inner_text() == "100"
-    assert row.locator("td").nth(1).inner_text() == "85,0%"
+    assert row.locator("td").nth(1).inner_text() == "85,0\xa0%"
     # 2026: (50 + 30) / 88 = 90.909 → 90,9%; change 90.9 − 85.0 = +5.9 points
     assert row.locator("td").nth(2).inner_text() in ("+5,9", "+5,9 điểm")
     note = page.get_by_test_id("predecessor-note").inner_text()
