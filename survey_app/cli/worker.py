@@ -72,6 +72,7 @@ def delivery_settings(app: Flask) -> outbox.DeliverySettings:
     cfg = app.config
     return outbox.DeliverySettings(
         smtp_url=cfg.get("SMTP_URL") or None, mail_from=str(cfg["MAIL_FROM"]),
+        smtp_ca_file=cfg.get("SMTP_CA_FILE") or None,
         allow_private=str(cfg.get("WEBHOOK_ALLOW_PRIVATE", "0")) in ("1", "True", "true"),
         webhook_timeout=float(cfg["WEBHOOK_TIMEOUT_SECONDS"]))
 

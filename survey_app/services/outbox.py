@@ -40,6 +40,7 @@ class DeliverySettings:
 
     smtp_url: str | None
     mail_from: str
+    smtp_ca_file: str | None = None
     allow_private: bool = False
     webhook_timeout: float = 10
 
@@ -117,7 +118,7 @@ def send(message: Claimed, settings: DeliverySettings) -> None:
             mail_from=settings.mail_from, to=message.target, subject=body["subject"],
             text=body["text"], html=body["html"],
             message_id=f"<{message.event_id}@survey.local>")
-        mailer.send_mail(settings.smtp_url, mail)
+        mailer.send_mail(settings.smtp_url, mail, ca_file=settings.smtp_ca_file)
         return
     if message.webhook_url is None or message.webhook_secret is None:
         raise RuntimeError("the webhook was removed")
