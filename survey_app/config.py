@@ -65,6 +65,9 @@ class DefaultConfig:
     #: certificates are always verified (against the system's CAs without this).
     SMTP_CA_FILE: str | None = None
     MAIL_FROM = "Khảo sát hài lòng <no-reply@localhost>"
+    #: 1: each unit's alert-rule addresses get last week's digest (figures, reasons, cases, the
+    #: meeting report PDF) from the first worker round of every ISO week; 0: no digests.
+    WEEKLY_DIGEST = 1
     #: Webhook URLs on loopback or private addresses are refused unless this is 1 (on-premise
     #: gateways, tests): a webhook must not become a way to reach internal services.
     WEBHOOK_ALLOW_PRIVATE = 0

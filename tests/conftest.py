@@ -111,6 +111,8 @@ def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET,
         "MIN_N": 30,
+        # e-mail tests count their messages; tests/db/test_digest.py turns the digest on
+        "WEEKLY_DIGEST": 0,
     })
     app.instance_path = str(tmp_path / "instance")
     yield app

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
@@ -23,7 +24,9 @@ class MailFailed(RuntimeError):
 
 
 def build_message(*, mail_from: str, to: str, subject: str, text: str, html: str,
-                  message_id: str | None = None) -> EmailMessage:
+                  message_id: str | None = None,
+                  attachments: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
+    """Plain text and HTML alternatives, then each ``(filename, content type, bytes)``."""
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = to
@@ -31,6 +34,9 @@ def build_message(*, mail_from: str, to: str, subject: str, text: str, html: str
     message["Message-ID"] = message_id or make_msgid(domain="survey.local")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    for filename, content_type, data in attachments:
+        maintype, subtype = content_type.split("/", 1)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 
