@@ -19,9 +19,17 @@
  *             REVOKED             revoked
  *             UPDATE_READY        —        (reloads now, unless input is locked: then as '*')
  *   reason    TOGGLE_REASON, COMMENT, LANG                                    reason
- *             SEND | SKIP         reason   (finalizing; then FINALIZED)
+ *             SEND | SKIP         callback (reasons and comment written to the waiting vote,
+ *                                           or none after SKIP; input locked briefly)
  *             IDLE                reason   (finalizing without reasons; then FINALIZED)
- *             FINALIZED {how}     thanks after SEND/SKIP, home after IDLE
+ *             FINALIZED {how}     home (after IDLE)
+ *   callback  PHONE {text}, CONSENT {checked}, LANG                          callback
+ *             CALLBACK_SEND       callback (a bad number or no consent: the message, nothing
+ *                                           sent; else finalizing with the request; FINALIZED)
+ *             CALLBACK_SKIP       callback (finalizing without a request; then FINALIZED)
+ *             IDLE                callback (finalizing without a request; then FINALIZED)
+ *             FINALIZED {how}     thanks after CALLBACK_SEND/SKIP, home after IDLE; leaving the
+ *                                 screen (EXIT) forgets the typed number and the consent
  *   thanks    THANKS_DONE         home     (ENTER arms the timer, EXIT clears it)
  *   revoked   REVOKED             revoked  (new message)
  *             REACTIVATED         home
@@ -51,7 +59,11 @@
  * A tap on a face writes the vote to IndexedDB first (client_id, overall level, answer time);
  * only then does the screen change. "Chưa hài lòng" keeps the vote as `pending_followup` while
  * the reason screen is open; "Gửi", "Bỏ qua" or the idle timeout finalize it (with or without
- * reasons) and hand it to the send queue. A vote is therefore sent exactly once, with its final
+ * reasons) and hand it to the send queue. After the reasons, the callback screen offers "Tôi muốn
+ * được liên hệ lại": a phone number checked here with the server's rule (phone.js) and a consent
+ * box. The number goes into the vote's body as `callback` and lives only as long as the vote
+ * waits to be sent (queue.js drops it after a week; store.js never keeps it with a rejected
+ * vote); walking away (IDLE) or "Bỏ qua" forgets it at once. A vote is therefore sent exactly once, with its final
  * content, and counts even if the citizen walks away. After every vote the input is locked
  * briefly (a double tap is one vote), the thank-you screen is the same for every level, and the
  * next citizen starts again in the default language with nothing left from the previous choice.
@@ -75,6 +87,7 @@ import * as i18n from './i18n.js';
 import * as store from './store.js';
 import * as api from './api.js';
 import * as queue from './queue.js';
+import { callbackPhone } from './phone.js';
 
 const $ = (id) => document.getElementById(id);
 const t = i18n.t;
@@ -82,7 +95,7 @@ const t = i18n.t;
 /* ---------- the state ---------- */
 
 const state = {
-  screen: 'loading', // loading | pair | vote | reason | thanks | revoked
+  screen: 'loading', // loading | pair | vote | reason | callback | thanks | revoked
   lang: defaultLang,
   device: null, // {token, unit, counter, revoked}: the pairing kept in localStorage
   questionnaire: null, // {code, version, levels, reasons, comment}: as last served, cached
@@ -91,6 +104,10 @@ const state = {
   followup: null, // client_id of the vote the reason screen belongs to
   chosen: new Set(), // reasons toggled on the reason screen
   comment: '', // the comment typed on the reason screen
+  extra: {}, // {reasons, comment} sent from the reason screen, for the vote being finished
+  phone: '', // the callback number as typed: in memory only, forgotten when the screen is left
+  consent: false, // the consent box on the callback screen
+  callbackError: null, // i18n key of the message under the number, or null
   pairing: false, // a pairing request is on its way
   pairMessage: null, // {key} | {key, vars, server} | {text}: the message under the code field
   revokedMessage: '', // the server's words when it refused this tablet's token
@@ -168,8 +185,42 @@ const MACHINE = {
       switchLang();
       return undefined;
     },
-    SEND: () => (locked() ? undefined : endFollowup('send')),
-    SKIP: () => (locked() ? undefined : endFollowup('skip')),
+    SEND: () => (locked() ? undefined : toCallback(chosenAnswers())),
+    SKIP: () => (locked() ? undefined : toCallback({})),
+    IDLE: () => endFollowup('idle'),
+    FINALIZED: ({ how }) => (how === 'idle' ? home() : 'thanks'),
+  },
+  callback: {
+    PHONE: ({ text }) => {
+      state.phone = text;
+      if (state.callbackError === 'callback.badPhone') state.callbackError = null;
+      return undefined;
+    },
+    CONSENT: ({ checked }) => {
+      state.consent = checked;
+      if (checked && state.callbackError === 'callback.noConsent') state.callbackError = null;
+      return undefined;
+    },
+    LANG: () => {
+      switchLang();
+      return undefined;
+    },
+    CALLBACK_SEND: () => {
+      if (locked()) return undefined;
+      const phone = callbackPhone(state.phone);
+      if (!phone) {
+        state.callbackError = 'callback.badPhone';
+        $('callback-phone').focus();
+        return undefined;
+      }
+      if (!state.consent) {
+        state.callbackError = 'callback.noConsent';
+        $('callback-consent').focus();
+        return undefined;
+      }
+      return endFollowup('callback', { phone, consent: true });
+    },
+    CALLBACK_SKIP: () => (locked() ? undefined : endFollowup('skip')),
     IDLE: () => endFollowup('idle'),
     FINALIZED: ({ how }) => (how === 'idle' ? home() : 'thanks'),
   },
@@ -190,6 +241,7 @@ const MACHINE = {
       state.followup = id;
       state.chosen = new Set();
       state.comment = '';
+      state.extra = {};
       return 'reason';
     },
     LANG: () => {
@@ -240,6 +292,7 @@ const ENTER = {
 };
 const EXIT = {
   thanks: () => clearTimeout(state.timers.thanks),
+  callback: forgetCallback, // whatever way the screen is left, the typed number goes with it
 };
 
 function dispatch(event) {
@@ -284,7 +337,12 @@ const isOnline = () => navigator.onLine !== false && state.reachable !== false;
 /* ---------- render: the state onto the page ---------- */
 
 const FOCUS = {
-  pair: 'pair-code', vote: 'vote-title', reason: 'reason-title', thanks: 'thanks-text', revoked: 'revoked-title',
+  pair: 'pair-code',
+  vote: 'vote-title',
+  reason: 'reason-title',
+  callback: 'callback-title',
+  thanks: 'thanks-text',
+  revoked: 'revoked-title',
 };
 
 /** Write text only when it changed: live regions must not re-announce on every render. */
@@ -321,6 +379,7 @@ function render(s) {
   setText(button, t(s.pairing ? 'pair.busy' : 'pair.button'));
 
   renderVocabulary(s);
+  renderCallback(s);
 
   if (s.screen === 'thanks' && (screenChanged || langChanged)) $('thanks-text').textContent = t('thanks.text');
 
@@ -385,6 +444,16 @@ function renderVocabulary(s) {
     setText($('comment-label'), t('reason.comment', { n: max }));
   }
   if (comment.value !== s.comment) comment.value = s.comment;
+}
+
+/** The callback screen's number, consent box and message: the state is the only copy. */
+function renderCallback(s) {
+  const phone = $('callback-phone');
+  if (phone.value !== s.phone) phone.value = s.phone;
+  const consent = $('callback-consent');
+  if (consent.checked !== s.consent) consent.checked = s.consent;
+  setText($('callback-error'), s.callbackError ? t(s.callbackError) : '');
+  phone.setAttribute('aria-invalid', String(s.callbackError === 'callback.badPhone'));
 }
 
 function renderStatus(s) {
@@ -587,16 +656,45 @@ function chosenAnswers() {
   return { reasons, comment };
 }
 
-/** Finalize the open follow-up: 'send' keeps reasons and comment, 'skip' and 'idle' do not. */
-function endFollowup(how) {
+/**
+ * Reasons done ("Gửi" with what was chosen, "Bỏ qua" with nothing): write them to the waiting
+ * vote now, so a reload on the callback screen cannot lose them, and offer the callback.
+ */
+function toCallback(extra) {
+  state.extra = extra;
+  state.chosen = new Set();
+  state.comment = '';
+  forgetCallback();
+  lock(); // a double tap on "Gửi" must not skip the next screen too
+  if (state.followup && (extra.reasons || extra.comment)) {
+    store.amend(state.followup, extra).catch((err) => console.error('kiosk: reasons not stored yet', err));
+  }
+  return 'callback';
+}
+
+function forgetCallback() {
+  state.phone = '';
+  state.consent = false;
+  state.callbackError = null;
+  const input = $('callback-phone');
+  if (input) input.value = ''; // not even the DOM keeps the number
+}
+
+/**
+ * Finalize the open follow-up with the reasons sent from the reason screen (none after 'idle'
+ * there) and, for 'callback', the callback request.
+ */
+function endFollowup(how, callback = null) {
   const id = state.followup;
   if (!id) return undefined;
   clearTimeout(state.timers.idle);
   state.finalizing.add(id); // keep finalizeStale() from racing us without the reasons
   state.followup = null;
-  const extra = how === 'send' ? chosenAnswers() : {};
+  const extra = callback ? { ...state.extra, callback } : { ...state.extra };
+  state.extra = {};
   state.chosen = new Set();
   state.comment = '';
+  forgetCallback();
   lock();
   finalizeFollowup(id, extra, how);
   return undefined;
@@ -779,6 +877,10 @@ function start() {
   $('comment').addEventListener('input', (ev) => dispatch({ type: 'COMMENT', text: ev.target.value }));
   $('send').addEventListener('click', () => dispatch({ type: 'SEND' }));
   $('skip').addEventListener('click', () => dispatch({ type: 'SKIP' }));
+  $('callback-phone').addEventListener('input', (ev) => dispatch({ type: 'PHONE', text: ev.target.value }));
+  $('callback-consent').addEventListener('change', (ev) => dispatch({ type: 'CONSENT', checked: ev.target.checked }));
+  $('callback-send').addEventListener('click', () => dispatch({ type: 'CALLBACK_SEND' }));
+  $('callback-skip').addEventListener('click', () => dispatch({ type: 'CALLBACK_SKIP' }));
   $('repair').addEventListener('click', () => dispatch({ type: 'REPAIR' }));
   // Any touch, key or typing on any screen: somebody is using the tablet, idle starts again.
   for (const type of ['pointerdown', 'keydown', 'input', 'focusin']) {

@@ -13,6 +13,9 @@
  * a retry is byte-for-byte the same request and the server's client_id idempotency makes
  * duplicates impossible. A vote cast for another unit/counter than the current pairing (the tablet
  * was re-paired elsewhere) is held back, never sent under the wrong counter and never deleted.
+ * A citizen's callback number travels in the body only while the vote waits: a vote still
+ * unsent CALLBACK_MAX_AGE_MS after it was cast is sent without it (the vote counts; the number
+ * does not stay on a tablet for longer than a week).
  */
 
 import * as api from './api.js';
@@ -20,6 +23,8 @@ import * as store from './store.js';
 import { timing } from './config.js';
 
 const REJECT = new Set([400, 409, 413, 415, 422]);
+/** How long a callback number may wait on the tablet for the network: 7 days. */
+export const CALLBACK_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 let hooks = {
   device: () => null, // → {token, unit, counter} or null when unpaired/revoked
@@ -90,7 +95,10 @@ async function sweep() {
   const dev = hooks.device();
   if (!dev || !dev.token) return 'idle';
   const queued = await store.listVotes('queued');
-  for (const rec of queued) {
+  for (let rec of queued) {
+    if (rec.body.callback && Date.now() - rec.created_ms > CALLBACK_MAX_AGE_MS) {
+      rec = (await store.dropCallback(rec.client_id)) || rec;
+    }
     if (!belongsTo(rec, dev)) continue;
     let res;
     try {

@@ -6,7 +6,11 @@
  *             or 'queued' (finalized; the exact JSON body to send is frozen in `body`).
  *             A vote leaves this store only when the server answered 201/200, or into …
  *   rejected  votes the server refused with 409/422. Kept for the officer, never deleted,
- *             never retried.
+ *             never retried — but without the citizen's callback number, which is removed
+ *             before the vote moves here.
+ * A callback number ("Tôi muốn được liên hệ lại") is written only into a finalized vote's body
+ * and leaves with it: deleted when the server has the vote, dropped from a vote moved to
+ * `rejected`, and dropped by queue.js from a vote still unsent after a week (dropCallback).
  * Write transactions ask for strict durability, so a vote survives a power cut of a cheap tablet
  * right after the tap. If IndexedDB cannot be opened (broken profile, storage disabled) the store
  * falls back to memory so votes are at least sent while the page stays open.
@@ -121,19 +125,38 @@ export function addVote(record) {
   return transact([VOTES], 'readwrite', (s) => s[VOTES].put(record));
 }
 
+function withAnswers(body, extra) {
+  const answers = { ...body.answers };
+  if (extra.reasons && extra.reasons.length) answers.reasons = extra.reasons;
+  if (extra.comment) answers.comment = extra.comment;
+  return { ...body, answers };
+}
+
+/**
+ * Write the reasons and comment into a vote still waiting for its follow-up (the callback
+ * screen comes next), so a reload meanwhile finalizes it with them. It stays pending.
+ */
+export function amend(clientId, extra) {
+  return transact([VOTES], 'readwrite', async (s) => {
+    const rec = await s[VOTES].get(clientId);
+    if (!rec || rec.status !== 'pending_followup') return null;
+    rec.body = withAnswers(rec.body, extra);
+    await s[VOTES].put(rec);
+    return rec;
+  });
+}
+
 /**
  * Finalize a vote still waiting for its follow-up: freeze its body with the given extra answers
- * and queue it. Returns the queued record, or null if it was finalized already (timer and button
- * racing each other, or two tabs).
+ * (and the callback request, if any) and queue it. Returns the queued record, or null if it was
+ * finalized already (timer and button racing each other, or two tabs).
  */
 export function finalize(clientId, extra = {}) {
   return transact([VOTES], 'readwrite', async (s) => {
     const rec = await s[VOTES].get(clientId);
     if (!rec || rec.status !== 'pending_followup') return null;
-    const answers = { ...rec.body.answers };
-    if (extra.reasons && extra.reasons.length) answers.reasons = extra.reasons;
-    if (extra.comment) answers.comment = extra.comment;
-    rec.body = { ...rec.body, answers };
+    rec.body = withAnswers(rec.body, extra);
+    if (extra.callback) rec.body.callback = extra.callback;
     rec.status = 'queued';
     rec.finalized_ms = Date.now();
     await s[VOTES].put(rec);
@@ -164,15 +187,38 @@ export function markSent(clientId) {
   return transact([VOTES], 'readwrite', (s) => s[VOTES].delete(clientId));
 }
 
-/** The server refused the vote for good (409/422): move it to `rejected`, in one transaction. */
+/**
+ * The server refused the vote for good (409/422): move it to `rejected`, in one transaction,
+ * without the callback number (kept only to be sent; a refused vote is never sent again).
+ */
 export function markRejected(clientId, httpStatus, response) {
   return transact([VOTES, REJECTED], 'readwrite', async (s) => {
     const rec = await s[VOTES].get(clientId);
     if (!rec) return;
+    const { callback, ...body } = rec.body;
     await s[REJECTED].put({
-      ...rec, status: 'rejected', http_status: httpStatus, response, rejected_ms: Date.now(),
+      ...rec,
+      body,
+      had_callback: !!callback,
+      status: 'rejected',
+      http_status: httpStatus,
+      response,
+      rejected_ms: Date.now(),
     });
     await s[VOTES].delete(clientId);
+  });
+}
+
+/** Forget the callback number of a queued vote (too old to keep); the vote itself stays. */
+export function dropCallback(clientId) {
+  return transact([VOTES], 'readwrite', async (s) => {
+    const rec = await s[VOTES].get(clientId);
+    if (!rec || !rec.body.callback) return rec || null;
+    rec.body = { ...rec.body };
+    delete rec.body.callback;
+    rec.callback_dropped_ms = Date.now();
+    await s[VOTES].put(rec);
+    return rec;
   });
 }
 

@@ -26,6 +26,7 @@ const SHELL = [
   'store.js',
   'api.js',
   'queue.js',
+  'phone.js',
   'manifest.webmanifest',
   'icon.svg',
   'icon-maskable.svg',

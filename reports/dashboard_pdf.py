@@ -205,7 +205,8 @@ def _shares_chart(d: Dashboard, height: float) -> str:
         # the section heading names the chart; the legend goes above it, clear of the axis
         # label on a short chart
         ax.set_title("", loc="left")
-        ax.legend(ncols=3, loc="lower right", bbox_to_anchor=(1, 1), frameon=False)
+        if ax.get_legend_handles_labels()[0]:  # no bars when no unit had a vote
+            ax.legend(ncols=3, loc="lower right", bbox_to_anchor=(1, 1), frameon=False)
         ax.set_xlabel("Tỷ lệ (%)")
 
     return svg_chart(draw, 182, height)

@@ -65,7 +65,13 @@ class DefaultConfig:
     #: Outgoing mail for alerts and digests, sent by the worker only: ``smtp://user:pass@host:587``
     #: (STARTTLS when the server offers it) or ``smtps://…:465`` (implicit TLS).
     SMTP_URL: str | None = None
+    #: A PEM file of the CA that signed the mail server's certificate, when it is a private CA;
+    #: certificates are always verified (against the system's CAs without this).
+    SMTP_CA_FILE: str | None = None
     MAIL_FROM = "Khảo sát hài lòng <no-reply@localhost>"
+    #: 1: each unit's alert-rule addresses get last week's digest (figures, reasons, cases, the
+    #: meeting report PDF) from the first worker round of every ISO week; 0: no digests.
+    WEEKLY_DIGEST = 1
     #: Webhook URLs on loopback or private addresses are refused unless this is 1 (on-premise
     #: gateways, tests): a webhook must not become a way to reach internal services.
     WEBHOOK_ALLOW_PRIVATE = 0

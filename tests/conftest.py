@@ -112,6 +112,8 @@ def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
         "SECRET_KEY": SECRET,
         "MIN_N": 30,
         "PUBLIC_STATE_SECONDS": 0,  # tests publish and look at once (one process)
+        # e-mail tests count their messages; tests/db/test_digest.py turns the digest on
+        "WEEKLY_DIGEST": 0,
     })
     app.instance_path = str(tmp_path / "instance")
     yield app

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from ..db import get_db
 from ..messages import message
-from ..services import alerts
+from ..services import alerts, digest
 from ..services.audit import record_action
 from ..services.errors import Invalid, NotFound
 from .support import fail, unit_or_fail
@@ -55,6 +55,14 @@ def alerts_list() -> None:
                 f"n>={rule.min_n}", rule.email or "-",
                 f"webhook {rule.webhook_id}" if rule.webhook_id else "-",
                 "FIRING" if rule.firing else "ok"]))
+
+
+@group.command("digests")
+def alerts_digests() -> None:
+    """Who gets each unit's weekly digest: the e-mail addresses of its rules."""
+    with get_db(current_app).transaction() as session:
+        for unit, email in digest.subscriptions(session):
+            click.echo(f"{unit.code}\t{email}")
 
 
 @group.command("remove")

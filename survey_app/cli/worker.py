@@ -17,8 +17,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ..db import get_db
-from ..models import AlertRule, Webhook
-from ..services import alerts, cases, outbox
+from ..models import AlertRule, Unit, Webhook
+from ..services import alerts, cases, digest, outbox
 from ..services.audit import record_action
 from ..services.errors import Conflict, Invalid
 from ..services.state import AlreadyChanged
@@ -51,6 +51,30 @@ def evaluate_alerts(app: Flask, now: datetime) -> str | None:
     return ("alerts: " + ", ".join(changes)) if changes else None
 
 
+def weekly_digests(app: Flask, now: datetime) -> str | None:
+    """Last ISO week's digest for each unit and address of its alert rules, once a week: the
+    first round of a week queues them, later rounds find them queued."""
+    from zoneinfo import ZoneInfo
+
+    from reports.dashboard_pdf import dashboard_pdf
+
+    if str(app.config.get("WEEKLY_DIGEST", 1)) in ("0", "False", "false"):
+        return None
+    db = get_db(app)
+    with db.transaction() as session:
+        pairs = [(unit.id, email) for unit, email in digest.subscriptions(session)]
+    queued = 0
+    for unit_id, email in pairs:
+        with db.transaction() as session:
+            unit = session.get(Unit, unit_id)
+            if unit is not None and digest.queue_digest(
+                    session, unit, email, now, tz=ZoneInfo(app.config["TIMEZONE"]),
+                    min_n=int(app.config["MIN_N"]), render_pdf=dashboard_pdf,
+                    base_url=app.config.get("PUBLIC_URL") or ""):
+                queued += 1
+    return f"digests: {queued} queued" if queued else None
+
+
 def erase_callback_numbers(app: Flask, now: datetime) -> str | None:
     """Callback numbers of cases closed more than SURVEY_CASE_RETENTION_DAYS ago."""
     with get_db(app).transaction() as session:
@@ -61,7 +85,8 @@ def erase_callback_numbers(app: Flask, now: datetime) -> str | None:
 
 #: Jobs of a round before the outbox is sent, each ``job(app, now) -> str | None`` (a line to
 #: print).
-JOBS: list[Callable[[Flask, datetime], str | None]] = [evaluate_alerts, erase_callback_numbers]
+JOBS: list[Callable[[Flask, datetime], str | None]] = [evaluate_alerts, weekly_digests,
+                                                       erase_callback_numbers]
 
 
 def _now() -> datetime:
@@ -72,6 +97,7 @@ def delivery_settings(app: Flask) -> outbox.DeliverySettings:
     cfg = app.config
     return outbox.DeliverySettings(
         smtp_url=cfg.get("SMTP_URL") or None, mail_from=str(cfg["MAIL_FROM"]),
+        smtp_ca_file=cfg.get("SMTP_CA_FILE") or None,
         allow_private=str(cfg.get("WEBHOOK_ALLOW_PRIVATE", "0")) in ("1", "True", "true"),
         webhook_timeout=float(cfg["WEBHOOK_TIMEOUT_SECONDS"]))
 

@@ -9,7 +9,8 @@ message follows. With fewer than ``min_n`` votes nothing changes: too few votes 
 either way. A rule also tells its recipients of every follow-up case opened in its subtree.
 
 Messages go to the outbox (e-mail to the rule's address, a signed event to its webhook) in the
-transaction that flips ``firing``; two workers evaluating one rule flip it once.
+transaction that flips ``firing``, with an audit event (``alert.fired`` / ``alert.cleared``,
+actor ``worker``); two workers evaluating one rule flip it once.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from ..domain.problems import Problem
 from ..models import AlertRule, Ballot, Unit
 from . import outbox
+from .audit import record_action
 from .errors import Invalid, NotFound
 from .state import transition
 from .units import in_subtree, subtree_ids
@@ -120,7 +122,14 @@ def evaluate(session: Session, rule: AlertRule, now: datetime, *, base_url: str 
     transition(session, AlertRule, rule.id, AlertRule.firing.is_(rule.firing), firing=above)
     unit = session.get(Unit, rule.unit_id)
     assert unit is not None
-    _notify(session, rule, unit, "alert.fired" if above else "alert.cleared", w, base_url)
+    event = "alert.fired" if above else "alert.cleared"
+    # audited in the transaction that flips the rule: once per episode, whichever worker won
+    audit = record_action(session, None, event, "alert_rule", rule.id, unit=unit.code,
+                          share=w.share, n=w.n, not_satisfied=w.not_satisfied,
+                          threshold=rule.threshold_pct, window_from=w.start.isoformat(),
+                          window_to=w.end.isoformat())
+    audit.actor = "worker"
+    _notify(session, rule, unit, event, w, base_url)
     return "fired" if above else "cleared"
 
 

@@ -12,6 +12,7 @@ hour apart) until the message is 24 hours old; then it is marked failed and list
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Callable
@@ -40,6 +41,7 @@ class DeliverySettings:
 
     smtp_url: str | None
     mail_from: str
+    smtp_ca_file: str | None = None
     allow_private: bool = False
     webhook_timeout: float = 10
 
@@ -59,13 +61,17 @@ class Claimed:
     webhook_secret: str | None = None
 
 
-def enqueue_email(session: Session, *, to: str, subject: str, text: str, html: str
-                  ) -> OutboxMessage:
-    """An e-mail for the worker to send (Vietnamese subject, plain text and HTML bodies)."""
+def enqueue_email(session: Session, *, to: str, subject: str, text: str, html: str,
+                  attachments: list[dict[str, str]] | None = None) -> OutboxMessage:
+    """An e-mail for the worker to send (Vietnamese subject, plain text and HTML bodies; each
+    attachment ``{"filename", "content_type", "data": base64}``, rendered now so every retry
+    sends the same bytes)."""
+    body: dict[str, Any] = {"subject": subject, "text": text, "html": html}
+    if attachments:
+        body["attachments"] = attachments
     message = OutboxMessage(
         event_id=str(uuid.uuid4()), kind="email", target=to,
-        payload=json.dumps({"subject": subject, "text": text, "html": html},
-                           ensure_ascii=False))
+        payload=json.dumps(body, ensure_ascii=False))
     session.add(message)
     session.flush()
     return message
@@ -116,8 +122,10 @@ def send(message: Claimed, settings: DeliverySettings) -> None:
         mail = mailer.build_message(
             mail_from=settings.mail_from, to=message.target, subject=body["subject"],
             text=body["text"], html=body["html"],
-            message_id=f"<{message.event_id}@survey.local>")
-        mailer.send_mail(settings.smtp_url, mail)
+            message_id=f"<{message.event_id}@survey.local>",
+            attachments=[(a["filename"], a["content_type"], base64.b64decode(a["data"]))
+                         for a in body.get("attachments", ())])
+        mailer.send_mail(settings.smtp_url, mail, ca_file=settings.smtp_ca_file)
         return
     if message.webhook_url is None or message.webhook_secret is None:
         raise RuntimeError("the webhook was removed")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..db import get_session
 from ..messages import message
 from ..models import Unit, Webhook
-from ..services import alerts, outbox
+from ..services import alerts, digest, outbox
 from ..services.audit import record_action
 from ..services.errors import Invalid, NotFound
 from ..services.units import unit_by_code
@@ -37,6 +37,7 @@ def _page(errors: dict[str, str], form: dict[str, str], status: int = 200) -> Re
         webhooks=list(session.scalars(select(Webhook).order_by(Webhook.id))),
         failed=outbox.failed_messages(session), pending=outbox.pending_count(session),
         units=list(session.scalars(select(Unit).order_by(Unit.name))),
+        digests=digest.subscriptions(session),
         errors=errors, form=form), status
 
 

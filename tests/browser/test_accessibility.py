@@ -56,6 +56,13 @@ def test_kiosk_screens(app, live_server, browser):
     page.get_by_role("button", name="Thời gian chờ đợi").tap()
     audit.check(page, "kiosk: why screen")
     page.get_by_role("button", name="Bỏ qua").tap()
+    page.wait_for_selector('body[data-screen="callback"]')
+    audit.check(page, "kiosk: callback screen")
+    page.get_by_role("button", name="Tôi muốn được liên hệ lại").tap()  # empty: the message
+    expect(page.get_by_role("alert")).to_have_text("Số điện thoại chưa đúng (10 hoặc 11 chữ số, "
+                                                   "ví dụ 0905 123 456).")
+    audit.check(page, "kiosk: callback screen with an error")
+    page.get_by_role("button", name="Bỏ qua").tap()
     page.wait_for_selector('body[data-screen="thanks"]')
     audit.check(page, "kiosk: thanks screen")
     context.close()

@@ -100,6 +100,12 @@ def _vote(page, level: str) -> None:
     page.locator(f'[data-level="{level}"]').tap()
 
 
+def _no_callback(page) -> None:
+    """After the reasons, the citizen declines to be called back."""
+    page.wait_for_selector('body[data-screen="callback"]')
+    page.get_by_role("button", name="Bỏ qua").tap()
+
+
 @pytest.fixture(autouse=True)
 def _live_url(app, live_server) -> None:
     app.config["LIVE_URL"] = live_server.url
@@ -139,6 +145,7 @@ def test_officer_pairs_a_tablet_and_each_level_reaches_the_figures(app, world, b
         _vote(page, level)
         if level == "not_satisfied":
             page.get_by_role("button", name="Bỏ qua").tap()
+            _no_callback(page)
         page.wait_for_selector('body[data-screen="vote"]')
     _wait_sent(page)
 
@@ -170,6 +177,7 @@ def test_offline_votes_survive_a_reload_and_arrive_once(app, world, tablet):
         _vote(page, level)
         if level == "not_satisfied":
             page.get_by_role("button", name="Bỏ qua").tap()
+            _no_callback(page)
     page.clock.fast_forward(BETWEEN_CITIZENS)
     page.evaluate("window.kioskFlush()")  # tries, and fails: no network
     assert _state(page)["queued"] == 5
@@ -224,6 +232,7 @@ def test_a_follow_up_reason_is_stored_with_the_vote(app, world, tablet):
     page.get_by_label("Ý kiến thêm (không bắt buộc, tối đa 1000 ký tự)").fill(
         "Phải chờ hơn một giờ để được tiếp nhận hồ sơ.")
     page.get_by_role("button", name="Gửi").tap()
+    _no_callback(page)
     page.wait_for_selector('body[data-screen="thanks"]')
     _wait_sent(page)
     with get_db(app).transaction() as s:
@@ -249,6 +258,7 @@ def test_the_comment_stops_at_the_servers_limit(app, world, tablet):
     comment.press_sequentially("abcdefghij")  # ten more keys, five too many
     assert comment.input_value() == "ô" * 995 + "abcde"
     page.get_by_role("button", name="Gửi").tap()
+    _no_callback(page)
     page.wait_for_selector('body[data-screen="thanks"]')
     _wait_sent(page)
     with get_db(app).transaction() as s:
@@ -332,6 +342,11 @@ def test_screens_at_tablet_and_phone_sizes(app, world, browser, artifacts: Path,
     page.get_by_role("button", name="Thời gian chờ đợi").tap()
     _fits(page)
     page.screenshot(path=str(artifacts / f"kiosk-reason-{size}.png"))
+    page.get_by_role("button", name="Bỏ qua").tap()
+    page.wait_for_selector('body[data-screen="callback"]')
+    page.get_by_role("textbox", name="Số điện thoại").fill("0905 123 456")
+    _fits(page)
+    page.screenshot(path=str(artifacts / f"kiosk-callback-{size}.png"))
     page.get_by_role("button", name="Bỏ qua").tap()
     page.wait_for_selector('body[data-screen="thanks"]')
     page.screenshot(path=str(artifacts / f"kiosk-thanks-{size}.png"))

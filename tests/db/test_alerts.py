@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from survey_app.cli.worker import run_round
+from survey_app.db import get_db
+from survey_app.models import AuditEvent
 from tests.factories import vote
 from tests.receivers import MailReceiver, WebhookReceiver
 
@@ -74,6 +78,15 @@ def test_rule_fires_at_the_threshold_once_and_clears_below(app, client, runner, 
         assert len(smtp.messages) == 4 and len(hook.received) == 2
     body = smtp.messages[0][1].get_body(("plain",)).get_content()
     assert "10 phiếu hợp lệ, 3 phiếu Chưa hài lòng (30,0%)" in body
+    # every fire and every clear is in the audit log, once, by the worker
+    with get_db(app).transaction() as s:
+        audited = [(e.action, e.actor, e.details["unit"], e.details["share"], e.details["n"])
+                   for e in s.scalars(select(AuditEvent).where(AuditEvent.action.in_(
+                       ["alert.fired", "alert.cleared"])).order_by(AuditEvent.id))]
+    assert audited == [("alert.fired", "worker", "DN", 30.0, 10),
+                       ("alert.fired", "worker", "HC", 36.4, 11),
+                       ("alert.cleared", "worker", "DN", 28.6, 14),
+                       ("alert.cleared", "worker", "HC", 28.6, 14)]
 
 
 def test_alerts_cli_refuses_bad_rules_and_removes(runner, world):

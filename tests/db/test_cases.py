@@ -214,16 +214,38 @@ def test_dashboard_and_cli_count_cases_and_rules_hear_of_new_ones(app, client, r
 
 def test_a_kiosk_vote_can_carry_a_callback_request(client, world, session):
     auth = world.auth(world.device_token)
-    bad = client.post("/api/v1/votes", headers=auth, json=vote(
-        "not_satisfied", answers={"overall": "not_satisfied"},
-        callback={"phone": "0905123456", "consent": False}))
-    assert bad.status_code == 422 and "callback" in bad.json["errors"]
+    # A refused callback never costs the vote: stored, and only the callback is refused.
+    for callback, key in (({"phone": "0905123456", "consent": False}, "callback_needs_consent"),
+                          ({"phone": "12345", "consent": True}, "callback_bad_phone"),
+                          ("0905123456", "callback_bad_phone")):
+        bad = client.post("/api/v1/votes", headers=auth, json=vote(
+            "not_satisfied", answers={"overall": "not_satisfied"}, callback=callback))
+        assert bad.status_code == 201, bad.json
+        assert bad.json["status"] == "valid"
+        assert bad.json["callback"]["status"] == "refused"
+        assert bad.json["callback"]["error"] == key
+        assert bad.json["callback"]["message"].startswith(("Số điện thoại", "Vui lòng"))
+    session.rollback()
+    assert session.scalars(select(FollowupCase)).all() == []
+    # a satisfied citizen's callback is ignored, and said so
+    happy = client.post("/api/v1/votes", headers=auth, json=vote(
+        "satisfied", answers={"overall": "satisfied"},
+        callback={"phone": "0905123456", "consent": True}))
+    assert (happy.status_code, happy.json["callback"]) == (201, {"status": "ignored"})
+    # an invalid vote is still refused whole, whatever the callback
+    broken = client.post("/api/v1/votes", headers=auth, json=vote(
+        "not_satisfied", answers={"overall": "so-so"},
+        callback={"phone": "0905123456", "consent": True}))
+    assert broken.status_code == 422
     body = vote("not_satisfied", answers={"overall": "not_satisfied", "comment": "Lâu"},
                 callback={"phone": "+84 905 123 456", "consent": True})
     r = client.post("/api/v1/votes", headers=auth, json=body)
-    assert r.status_code == 201
+    assert (r.status_code, r.json["callback"]) == (201, {"status": "opened"})
     again = client.post("/api/v1/votes", headers=auth, json=body)  # the queue's retry
-    assert again.status_code == 200
+    assert (again.status_code, again.json["callback"]) == (200, {"status": "opened"})
+    without = dict(body)
+    del without["callback"]
+    assert "callback" not in client.post("/api/v1/votes", headers=auth, json=without).json
     case = _case(session)
     assert case.ballot_id == r.json["id"] and case.source == "citizen"
     assert session.get(CaseContact, case.id).phone == "0905123456"

@@ -109,6 +109,20 @@ def _document() -> dict[str, Any]:
                         "client_id": {"type": "string", "format": "uuid"},
                         "status": {"enum": list(STATUSES)},
                         "flag_reason": {"enum": [*FLAG_REASONS, None]},
+                        "callback": {
+                            "type": "object", "required": ["status"],
+                            "additionalProperties": False,
+                            "description": "only when the vote carried a callback request: "
+                                           "opened (a follow-up case exists), refused (bad "
+                                           "number or no consent; the vote is stored all the "
+                                           "same) or ignored (the answer was not "
+                                           "not_satisfied)",
+                            "properties": {
+                                "status": {"enum": ["opened", "refused", "ignored"]},
+                                "error": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        },
                     },
                 },
                 "Figures": {
