@@ -1,7 +1,16 @@
-"""A believable demo: Đà Nẵng's administrative units, counters, kiosks, users and a year of votes.
+"""A believable demo: today's Đà Nẵng, its counters, kiosks, users and 18 months of votes.
+
+The units are those of ``demo_units``: Thành phố Đà Nẵng (GSO 48), a sample of its current
+communes (phường) with their GSO codes, the departments, central agencies and the Trung tâm Phục
+vụ hành chính công with its branches, and the legacy districts and wards the sample communes were
+made from, ended on 30 June 2025 with their successor recorded, as ``units import-official
+--legacy`` stores them. The wards' counters and tablets end with them; the communes' start on
+1 July 2025; the departments and the centre serve throughout. So the votes before July 2025 are
+cast at the legacy wards and those after at the communes, and a merged phường's comparisons
+("Cùng kỳ năm trước") across the change are computed from its predecessors (docs/units.md).
 
 Votes follow office hours in local time, weekday and seasonal patterns (the busy weeks before
-Tết), a different satisfaction level per unit that improves slowly over the year, a realistic
+Tết), a different satisfaction level per unit that improves slowly over time, a realistic
 channel mix and "why?" reasons after some bad votes. None is later than the moment the demo is
 seeded, and the few flagged votes carry the flag their channel can really get: a burst from one
 tablet on kiosks, the rate limit on the phone ballots of posters and websites. They are inserted
@@ -16,6 +25,7 @@ import random
 import secrets
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -33,50 +43,68 @@ from ..models import (
     Unit,
     UserAccount,
 )
+from . import demo_units as dn
 from .accounts import create_api_token, create_user, register_kiosk
 from .breakdowns import rebuild_breakdowns
 from .demo_index import seed_demo_index
+from .official_units import LEGACY_PREFIX, LEGACY_UNTIL, REORGANISED_ON
 from .questionnaires import assign_questionnaire
 from .security import fingerprint
 from .tallies import rebuild_tallies
 
-# code, name, kind, parent, counters
-UNITS: list[tuple[str, str, str, str | None, int]] = [
-    ("DN", "Thành phố Đà Nẵng", "province", None, 0),
-    ("TTPVHCC", "Trung tâm Phục vụ hành chính công thành phố", "service_centre", "DN", 6),
-    ("STP", "Sở Tư pháp", "department", "DN", 2),
-    ("SXD", "Sở Xây dựng", "department", "DN", 2),
-    ("STNMT", "Sở Tài nguyên và Môi trường", "department", "DN", 2),
-    ("SKHDT", "Sở Kế hoạch và Đầu tư", "department", "DN", 2),
-    ("CAT", "Công an thành phố Đà Nẵng", "central_agency", "DN", 2),
-    ("HC", "Quận Hải Châu", "district", "DN", 3),
-    ("TK", "Quận Thanh Khê", "district", "DN", 3),
-    ("ST", "Quận Sơn Trà", "district", "DN", 3),
-    ("NHS", "Quận Ngũ Hành Sơn", "district", "DN", 2),
-    ("LC", "Quận Liên Chiểu", "district", "DN", 3),
-    ("CL", "Quận Cẩm Lệ", "district", "DN", 2),
-    ("HV", "Huyện Hòa Vang", "district", "DN", 2),
-    ("HC-TT", "Phường Thạch Thang", "commune", "HC", 1),
-    ("HC-HC1", "Phường Hải Châu I", "commune", "HC", 2),
-    ("HC-HCB", "Phường Hòa Cường Bắc", "commune", "HC", 2),
-    ("TK-AK", "Phường An Khê", "commune", "TK", 1),
-    ("TK-TC", "Phường Thanh Khê Đông", "commune", "TK", 1),
-    ("ST-AHB", "Phường An Hải Bắc", "commune", "ST", 2),
-    ("ST-MA", "Phường Mân Thái", "commune", "ST", 1),
-    ("LC-HKB", "Phường Hòa Khánh Bắc", "commune", "LC", 2),
-    ("LC-HM", "Phường Hòa Minh", "commune", "LC", 1),
-    ("CL-HTT", "Phường Hòa Thọ Tây", "commune", "CL", 1),
-    ("HV-HB", "Xã Hòa Bắc", "commune", "HV", 1),
-    ("HV-HP", "Xã Hòa Phong", "commune", "HV", 1),
-    ("HV-HN", "Xã Hòa Nhơn", "commune", "HV", 1),
-]
+#: The history the demo covers by default: 18 months, and never starting after 1 July 2024, so
+#: that every "same period last year" of a period after the reorganisation has its year before.
+DEFAULT_MONTHS_DAYS = 550
+COMPARABLE_FROM = date(2024, 7, 1)
+MAX_DAYS = 3 * 366
 
+
+@dataclass(frozen=True, slots=True)
+class DemoUnit:
+    """A unit the demo creates; ``parent`` and ``successor`` are codes of earlier rows."""
+
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+    counters: int
+    stats_code: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    successor: str | None = None
+
+
+def demo_unit_rows() -> list[DemoUnit]:
+    """Today's Đà Nẵng from ``demo_units``: the city, the provincial units, the legacy districts,
+    the sample communes and the legacy wards they were made from (one counter each)."""
+    rows = [DemoUnit(dn.CITY[0], dn.CITY[1], "province", None, 0, stats_code=dn.CITY[0])]
+    rows += [DemoUnit(code, name, kind, parent, n)
+             for code, name, kind, parent, n in dn.PROVINCIAL_UNITS]
+    rows += [DemoUnit(code, name, "district", dn.CITY[0], 0,
+                      stats_code=code.removeprefix(LEGACY_PREFIX), valid_to=LEGACY_UNTIL)
+             for code, name in dn.LEGACY_DISTRICTS]
+    rows += [DemoUnit(c.code, c.name, "commune", dn.CITY[0], c.counters, stats_code=c.code,
+                      valid_from=REORGANISED_ON) for c in dn.COMMUNES]
+    rows += [DemoUnit(code, name, "commune", district, 1,
+                      stats_code=code.removeprefix(LEGACY_PREFIX), valid_to=LEGACY_UNTIL,
+                      successor=c.code)
+             for c in dn.COMMUNES for code, name, district in c.predecessors]
+    return rows
+
+
+#: The demo's users besides ``admin``: username, role, unit code (one password for all).
+USERS = (("canbo.danang", "officer", dn.CITY[0]),
+         ("canbo.haichau", "officer", "20242"),
+         ("nhapphieu.haichau", "clerk", "20242"))
+
+#: Procedure fields per kind; since July 2025 a commune also handles what its district did.
 FIELDS_BY_KIND = {
     "service_centre": ["Đất đai", "Đầu tư", "Xây dựng", "Lao động", "Giao thông vận tải"],
     "department": ["Kinh doanh", "Xây dựng", "Đất đai", "Lý lịch tư pháp", "Công chứng"],
-    "central_agency": ["Cư trú", "Căn cước", "Xuất nhập cảnh"],
-    "district": ["Đất đai", "Xây dựng", "Kinh doanh", "Hộ tịch", "Chứng thực"],
+    "central_agency": ["Cư trú", "Căn cước", "Thuế", "Bảo hiểm xã hội"],
     "commune": ["Hộ tịch", "Chứng thực", "Bảo trợ xã hội", "Đất đai"],
+    "commune_2025": ["Hộ tịch", "Chứng thực", "Bảo trợ xã hội", "Đất đai", "Xây dựng",
+                     "Kinh doanh"],
 }
 CHANNEL_MIX = [("kiosk", 60), ("qr_counter", 12), ("qr_receipt", 10), ("web", 3), ("paper", 15)]
 GROUP_MIX = [("citizen", 82), ("enterprise", 9), ("organisation", 7), ("civil_servant", 2)]
@@ -90,13 +118,19 @@ FLAGS_BY_CHANNEL = {"kiosk": ("burst", 0.003), "qr_counter": ("rate_limit", 0.01
                     "web": ("rate_limit", 0.01)}
 
 
+def default_days(today: date) -> int:
+    """Days of history ``demo`` seeds without ``--days``: 18 months, or back to 1 July 2024
+    when that is earlier (a year before the reorganisation), at most three years."""
+    return min(MAX_DAYS, max(DEFAULT_MONTHS_DAYS, (today - COMPARABLE_FROM).days + 1))
+
+
 def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
               secret_key: str, timezone: str, now: datetime | None = None) -> list[str]:
     """Create the demo data set of the ``days`` ending at ``now`` (default: this moment), with no
     vote after ``now``; refuses when units already exist. Returns a headline, the users, the
     shared password and the API token, one per line (the password third, the token last)."""
-    if days < 1 or days > 3 * 366:
-        raise ValueError("--days must be between 1 and 1098")
+    if days < 1 or days > MAX_DAYS:
+        raise ValueError(f"--days must be between 1 and {MAX_DAYS}")
     if session.scalar(select(func.count()).select_from(Unit)):
         raise ValueError("the database already has units; the demo only seeds an empty one")
     questionnaire = session.scalar(
@@ -106,32 +140,32 @@ def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
         raise ValueError("KIOSK-3L v1 is missing: run 'flask --app survey_app db upgrade' first")
     rng = random.Random(seed)
     tz = ZoneInfo(timezone)
-
-    units: dict[str, Unit] = {}
-    counters: dict[str, list[Counter]] = {}
-    for code, name, kind, parent, n_counters in UNITS:
-        unit = Unit(code=code, name=name, kind=kind, parent=units.get(parent) if parent else None)
-        session.add(unit)
-        units[code] = unit
-        counters[code] = [Counter(unit=unit, code=f"Q{i}", name=f"Quầy số {i}")
-                          for i in range(1, n_counters + 1)]
-        session.add_all(counters[code])
-    session.flush()
-    devices = {}
-    for code, unit_counters in counters.items():
-        for counter in unit_counters:
-            devices[counter.id], _ = register_kiosk(session, units[code], counter,
-                                                    f"Máy tính bảng {counter.name}")
-
-    admin_password = secrets.token_urlsafe(12)
-    admin = create_user(session, "admin", "admin", admin_password)
-    create_user(session, "canbo.haichau", "officer", admin_password, units["HC"])
-    create_user(session, "nhapphieu.haichau", "clerk", admin_password, units["HC"])
-    token = create_api_token(session, admin, "demo")
-
     now = (now or datetime.now(tz)).astimezone(tz)
     end = now.date()
     start = end - timedelta(days=days - 1)
+
+    units, counters = _units_and_counters(session, now.date())
+    devices = {}
+    for code, unit_counters in counters.items():
+        unit = units[code]
+        # a tablet is set up when its unit opens (or when the history starts) and a legacy
+        # ward's is revoked when the ward ends: the end of 30 June 2025
+        opened = datetime.combine(max(start, unit.valid_from or start), time(7, 0), tz)
+        closed = (datetime.combine(unit.valid_to + timedelta(days=1), time(0, 0), tz)
+                  if unit.valid_to is not None else None)
+        for counter in unit_counters:
+            device, _ = register_kiosk(session, unit, counter, f"Máy tính bảng {counter.name}")
+            device.created_at = min(opened, now)
+            if closed is not None and closed <= now:
+                device.revoked_at = closed
+            devices[counter.id] = device
+
+    admin_password = secrets.token_urlsafe(12)
+    admin = create_user(session, "admin", "admin", admin_password)
+    for username, role, unit_code in USERS:
+        create_user(session, username, role, admin_password, units[unit_code])
+    token = create_api_token(session, admin, "demo")
+
     item_ids = {i.code: i.id for i in questionnaire.items}
     n_votes = 0
     batch: list[dict] = []
@@ -151,19 +185,44 @@ def seed_demo(session: Session, *, days: int, seed: int, per_counter_day: float,
     _paper_batches(session, rng, questionnaire.id, start, end)
     sipas = session.scalar(select(Questionnaire).where(Questionnaire.code == "SIPAS-5E"))
     if sipas is not None:  # the web link of every unit asks the five-element form
-        assign_questionnaire(session, units["DN"], "web", sipas, start)
+        assign_questionnaire(session, units[dn.CITY[0]], "web", sipas, start)
     cells = rebuild_tallies(session)
     rebuild_breakdowns(session, tz)
     index_line = seed_demo_index(session, end.year)  # the index of the demo's year: /index/
+    legacy = sum(1 for u in units.values() if u.valid_to is not None)
+    users = ", ".join(f"{name} ({role}, {units[code].name})" for name, role, code in USERS)
     return [
-        f"Demo seeded: votes from {start} to {now:%Y-%m-%d %H:%M} ({n_votes} inserted, "
-        f"{cells} tally cells).\n{index_line}",
-        "Users admin, canbo.haichau (officer, Quận Hải Châu), nhapphieu.haichau (clerk) share "
-        "this demo password:",
+        f"Demo seeded: today's {dn.CITY[1]}, {len(units) - legacy} units in force and {legacy} "
+        f"legacy units ended on {LEGACY_UNTIL}; votes from {start} to {now:%Y-%m-%d %H:%M} "
+        f"({n_votes} inserted, {cells} tally cells), before {REORGANISED_ON} at the legacy "
+        f"wards.\n{index_line}",
+        f"Users admin, {users} share this demo password:",
         admin_password,
         "API token for admin:",
         token,
     ]
+
+
+def _units_and_counters(session: Session, today: date
+                        ) -> tuple[dict[str, Unit], dict[str, list[Counter]]]:
+    """Store the demo's units and their counters; a legacy ward's counters are closed
+    (``active`` false) once it has ended."""
+    units: dict[str, Unit] = {}
+    counters: dict[str, list[Counter]] = {}
+    for row in demo_unit_rows():
+        unit = Unit(code=row.code, name=row.name, kind=row.kind,
+                    parent=units[row.parent] if row.parent else None, stats_code=row.stats_code,
+                    valid_from=row.valid_from, valid_to=row.valid_to,
+                    successor=units[row.successor] if row.successor else None)
+        session.add(unit)
+        units[row.code] = unit
+        ended = row.valid_to is not None and row.valid_to < today
+        counters[row.code] = [Counter(unit=unit, code=f"Q{i}", name=f"Quầy số {i}",
+                                      active=not ended)
+                              for i in range(1, row.counters + 1)]
+        session.add_all(counters[row.code])
+    session.flush()
+    return units, counters
 
 
 def seeded_counts(session: Session) -> list[str]:
@@ -209,7 +268,10 @@ def _votes(rng: random.Random, units: dict[str, Unit], counters: dict[str, list[
         progress = offset / max(1, total_days - 1)
         for code, unit_counters in counters.items():
             unit = units[code]
-            fields = FIELDS_BY_KIND.get(unit.kind, ["Khác"])
+            if not unit_counters or not unit.in_force(day):
+                continue  # a legacy ward after 30 June 2025, a commune before 1 July 2025
+            kind = "commune_2025" if unit.kind == "commune" and day >= REORGANISED_ON else unit.kind
+            fields = FIELDS_BY_KIND.get(kind, ["Khác"])
             for counter in unit_counters:
                 load = per_counter_day * season * (0.5 if weekday == 5 else 1.0)
                 for _ in range(_poisson(rng, load)):

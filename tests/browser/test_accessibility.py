@@ -97,7 +97,7 @@ def test_login_dashboard_and_paper_entry(app, live_server, browser, artifacts):
         password = seed_demo(s, days=60, seed=15, per_counter_day=1.0,
                              secret_key=app.config["SECRET_KEY"],
                              timezone=app.config["TIMEZONE"])[2]
-        unit = unit_by_code(s, "HC")
+        unit = unit_by_code(s, "20242")  # Phường Hải Châu, the clerk's
         batch = paper.create_batch(
             s, unit=unit, questionnaire=questionnaire_version(s, "KIOSK-3L"),
             period=Period(date(2026, 10, 1), date(2026, 10, 31)), issued=25, returned=20,

@@ -1,8 +1,9 @@
 """The index ranking of the demo in a real browser at 1366 × 900 (issue 15 §1 and §4).
 
-The demo seeds an index scheme for its own year (survey_app/services/demo_index.py): Hòa Vang
-has a criterion declared not applicable, Cẩm Lệ an appraisal still missing. The page must show
-a real ranking with both, and its table must fit its card on a 1366 px screen.
+The demo seeds an index scheme for its own year over today's units
+(survey_app/services/demo_index.py): in the block of phường, Hòa Xuân has a criterion declared
+not applicable, Hòa Cường an appraisal still missing. The page must show a real ranking with
+both, and its tables must fit their cards on a 1366 px screen.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def test_demo_ranking_fits_1366_and_shows_the_rule(app, live_server, browser, ar
     page = context.new_page()
     sign_in(page, live_server.url, "admin", demo, start="/index/")
     page.get_by_role("link", name="Xếp hạng").first.click()
-    page.wait_for_url(f"**/index/PAR-QH/{year}")
+    page.wait_for_url(f"**/index/PAR-DEMO/{year}")
     page.wait_for_load_state("networkidle")
 
     table = page.locator("table.ranking").first
@@ -42,15 +43,19 @@ def test_demo_ranking_fits_1366_and_shows_the_rule(app, live_server, browser, ar
     names = rows.locator("td.unit a").all_inner_texts()
     ranks = rows.locator("td:first-child").all_inner_texts()
     assert len(names) == 7
-    # Cẩm Lệ (appraisal missing) is last, unranked, with a provisional total and the names
-    assert names[-1] == "Quận Cẩm Lệ" and " ".join(ranks[-1].split()) == "chưa xếp hạng"
+    # Hòa Cường (appraisal missing) is last, unranked, with a provisional total and the names
+    assert names[-1] == "Phường Hòa Cường" and " ".join(ranks[-1].split()) == "chưa xếp hạng"
     assert all(r.isdigit() for r in ranks[:-1]), ranks
     last = rows.nth(6)
     assert "tạm tính" in last.locator("td.total").inner_text()
     assert "Chưa đủ điểm thẩm định: Cải cách chế độ công vụ" in last.inner_text()
-    # Hòa Vang: the urban-government criterion does not apply; it is ranked on the rescaled total
-    hv = rows.filter(has_text="Huyện Hòa Vang")
-    assert "Không áp dụng: Tổ chức chính quyền đô thị" in hv.inner_text()
+    # Hòa Xuân: no late dossier, nothing to apologise for; it is ranked on the rescaled total
+    hx = rows.filter(has_text="Phường Hòa Xuân")
+    assert ("Không áp dụng: Xin lỗi người dân, tổ chức khi giải quyết hồ sơ trễ hạn"
+            in hx.inner_text())
+    assert hx.locator("td:first-child").inner_text().strip().isdigit()
+    # the departments are ranked in a block of their own
+    assert len(page.locator("table.ranking").nth(1).locator("tbody tr").all()) == 9
 
     sizes = page.evaluate("""() => [...document.querySelectorAll('table.ranking')].map(t => {
         const card = t.closest('section.card');
@@ -82,7 +87,7 @@ def test_demo_ranking_fits_1366_and_shows_the_rule(app, live_server, browser, ar
             assert words < 3 or head["lines"] < words, head
 
     # the scoring page offers "Không áp dụng" and refuses it without evidence
-    page.goto(f"{live_server.url}/index/PAR-QH/{year}/scores?unit=CL")
+    page.goto(f"{live_server.url}/index/PAR-DEMO/{year}/scores?unit=20257")
     row = page.locator("#c-cong_vu")
     row.get_by_label("Không áp dụng").check()
     row.get_by_label("Tài liệu kiểm chứng / ghi chú").fill("")
@@ -90,7 +95,7 @@ def test_demo_ranking_fits_1366_and_shows_the_rule(app, live_server, browser, ar
     error = page.locator("#c-cong_vu p.error")
     assert "phải có tài liệu kiểm chứng" in error.inner_text()
     page.locator("#c-cong_vu").screenshot(path=str(artifacts / "index-scores-na-error.png"))
-    # with the evidence it is stored, and Cẩm Lệ is ranked on its rescaled total
+    # with the evidence it is stored, and Hòa Cường is ranked on its rescaled total
     page.locator("#c-cong_vu").get_by_label("Tài liệu kiểm chứng / ghi chú").fill(
         "Thử nghiệm: tiêu chí không áp dụng")
     page.locator("#c-cong_vu").get_by_role("button", name="Lưu").click()

@@ -62,21 +62,27 @@ def test_officer_dashboard_quarter_switch_and_downloads(app, live_server, browse
 
     context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="vi-VN")
     page = context.new_page()
-    sign_in(page, live_server.url, "canbo.haichau", demo)  # via the login form and back
+    sign_in(page, live_server.url, "canbo.danang", demo)  # via the login form and back
 
-    # open a unit's quarter through the form
-    page.get_by_label("Đơn vị", exact=True).select_option(label="Quận Hải Châu")
+    # open the city's quarter through the form (its phường, departments and centre below)
+    page.get_by_label("Đơn vị", exact=True).select_option(label="Thành phố Đà Nẵng")
     page.get_by_label("Loại kỳ", exact=True).select_option(label="Quý")
     page.get_by_label("Năm", exact=True).fill(str(prev_y))
     page.get_by_label("Quý", exact=True).fill(str(prev_q))  # the number field of the kind
     page.get_by_role("button", name="Xem").click()
     label = f"Quý {roman[prev_q - 1]}/{prev_y}"
     assert page.locator(".period-label").inner_text() == label
-    figures = api_rate(app, "HC", quarter(prev_y, prev_q))
+    figures = api_rate(app, "48", quarter(prev_y, prev_q))
     assert figures["n"] > 30
     assert page.get_by_test_id("rate").inner_text() == vn(figures["satisfaction_rate"])
     assert page.get_by_test_id("n").inner_text() == f"{figures['n']:,}".replace(",", ".")
-    # every chart image loaded (server-rendered SVG)
+    # every chart image loaded (server-rendered SVG); they load lazily as the reader scrolls to
+    # them, and the city's table of units above them is long
+    charts = page.locator(".charts img")
+    for i in range(charts.count()):
+        charts.nth(i).scroll_into_view_if_needed()
+    page.wait_for_function("() => [...document.querySelectorAll('.charts img')]"
+                           ".every(i => i.complete)")
     page.wait_for_load_state("networkidle")
     widths = page.eval_on_selector_all(".charts img", "imgs => imgs.map(i => i.naturalWidth)")
     assert len(widths) == 3 and all(w > 0 for w in widths)
@@ -99,17 +105,17 @@ def test_officer_dashboard_quarter_switch_and_downloads(app, live_server, browse
     assert page.locator(".period-label").inner_text() == f"Năm {today.year}"
 
     # back to the quarter and download its Excel file
-    page.goto(f"{live_server.url}/officer/dashboard?unit=HC&kind=quarter&year={prev_y}"
+    page.goto(f"{live_server.url}/officer/dashboard?unit=48&kind=quarter&year={prev_y}"
               f"&part={prev_q}")
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải Excel (XLSX)").click()
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
-    assert path.name == f"hai-long-HC-{prev_y}-Q{prev_q}.xlsx"
+    assert path.name == f"hai-long-48-{prev_y}-Q{prev_q}.xlsx"
     book = load_workbook(io.BytesIO(path.read_bytes()))
     values = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row]
     assert figures["n"] in values and figures["satisfaction_rate"] in values
-    assert "Quận Hải Châu" in " ".join(str(v) for v in values if v)
+    assert "Thành phố Đà Nẵng" in " ".join(str(v) for v in values if v)
 
     # the meeting PDF, its first page rendered to PNG for a person to look at
     with page.expect_download() as download:
@@ -122,7 +128,7 @@ def test_officer_dashboard_quarter_switch_and_downloads(app, live_server, browse
                         str(artifacts / "officer-report")], check=True)
         text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
                               text=True).stdout
-        assert "Quận Hải Châu" in text and label in text
+        assert "Thành phố Đà Nẵng" in text and label in text
     context.close()
 
 
@@ -152,10 +158,10 @@ def test_admin_closes_and_reopens_a_quarter(app, live_server, browser, artifacts
     digest = page.get_by_test_id("hash").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
     assert page.get_by_text("Số liệu lưu khớp mã băm").is_visible()
-    # the dashboard of a district below now reads the snapshot
+    # the dashboard of a phường below now reads the snapshot
     page.get_by_role("link", name="Xem bảng số liệu của kỳ").click()
     assert page.get_by_text("Kỳ đã khóa").is_visible()
-    page.goto(f"{live_server.url}/officer/dashboard?unit=HC&kind=quarter&year={prev_y}"
+    page.goto(f"{live_server.url}/officer/dashboard?unit=20242&kind=quarter&year={prev_y}"
               f"&part={prev_q}")
     assert digest[:16] in page.locator("p.flash").inner_text()
     page.go_back()

@@ -114,7 +114,7 @@ def test_demo_then_rebuild_equals_live_rollup(runner, session, client):
     from tests.factories import vote
 
     for level in ("very_satisfied", "not_satisfied", "satisfied"):
-        assert client.post("/api/v1/votes", json=vote(level, unit="HC", channel="paper"),
+        assert client.post("/api/v1/votes", json=vote(level, unit="20242", channel="paper"),
                            headers={"Authorization": f"Bearer {token}"}).status_code == 201
     check = runner.invoke(args=["tallies", "check"])
     assert check.exit_code == 0, check.output

@@ -49,24 +49,24 @@ def print_to_pdf(xlsx: bytes, name: str, tmp_path: Path) -> bytes:
     return (tmp_path / f"{name}.pdf").read_bytes()
 
 
-def test_district_quarter_xlsx_prints_a_page_per_sheet_with_its_title(app, client, tmp_path):
+def test_city_quarter_xlsx_prints_a_page_per_sheet_with_its_title(app, client, tmp_path):
     with get_db(app).transaction() as s:
         password = seed_demo(s, days=120, seed=15, per_counter_day=6.0, now=NOW,
                              secret_key=app.config["SECRET_KEY"],
                              timezone=app.config["TIMEZONE"])[2]
-    login(client, "canbo.haichau", password)
-    r = client.get("/officer/dashboard/export.xlsx?unit=HC&kind=quarter&year=2026&part=3")
+    login(client, "canbo.danang", password)
+    r = client.get("/officer/dashboard/export.xlsx?unit=48&kind=quarter&year=2026&part=3")
     assert r.status_code == 200
     sheets = load_workbook(io.BytesIO(r.data)).sheetnames
-    pdf = print_to_pdf(r.data, "dashboard-HC-2026-Q3", tmp_path)
-    pdfcheck.save_pngs(pdf, "xlsx-dashboard-HC-2026-Q3")
+    pdf = print_to_pdf(r.data, "dashboard-48-2026-Q3", tmp_path)
+    pdfcheck.save_pngs(pdf, "xlsx-dashboard-48-2026-Q3")
     pages = pdfcheck.pages_text(pdf)
-    # A district of three wards and three counters has short tables: every sheet fits on one
-    # A4 page (one page wide, the header row repeated were it longer), so 9 sheets, 9 pages.
+    # The city's quarter (its 22 units in force, their counters) has short tables: every sheet
+    # fits on one A4 page (one page wide, the header row repeated were it longer).
     assert len(pages) == len(sheets), len(pages)
     for number, text in enumerate(pages, start=1):
         lines = text.splitlines()
-        assert lines[0] == "Mức độ hài lòng — Quận Hải Châu (HC)", (number, lines[:2])
+        assert lines[0] == "Mức độ hài lòng — Thành phố Đà Nẵng (48)", (number, lines[:2])
         # the period line is whole: not cut at the page's right edge
         assert lines[1].startswith("Kỳ: Quý III/2026 (01/07/2026 – 30/09/2026)"), number
         assert lines[1].endswith("đủ số phiếu khi n ≥ 30."), (number, lines[1])
