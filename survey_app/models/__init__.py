@@ -1,7 +1,7 @@
 """Models, one module per aggregate. Importing this package registers every table on Base."""
 
 from .audit import AuditEvent
-from .ballot import Answer, Ballot, DailyTally, MonthlyTally, SubtreeTally
+from .ballot import Answer, Ballot, DailyTally, FoldQueue, MonthlyTally, SubtreeTally
 from .index import (
     DossierCount,
     IndexBonus,
@@ -31,6 +31,7 @@ __all__ = [
     "Counter",
     "DailyTally",
     "DossierCount",
+    "FoldQueue",
     "FormSubmission",
     "IndexBonus",
     "IndexHandScore",
