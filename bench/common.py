@@ -64,9 +64,17 @@ class Server(NamedTuple):
 
 
 @contextmanager
-def gunicorn(database_url: str, *, workers: int, threads: int) -> Iterator[Server]:
-    """gunicorn with the project's config file, on a free loopback port."""
+def gunicorn(database_url: str, *, workers: int, threads: int, root: Path = ROOT,
+             app: str = "wsgi:app", worker_class: str | None = None) -> Iterator[Server]:
+    """gunicorn with the project's config file, on a free loopback port.
+
+    ``root`` is the checkout whose code is served (the working directory comes first on the
+    import path), e.g. an unpacked older commit for a before/after comparison; ``app`` another
+    WSGI callable (the lean reference in bench/lean_reference.py)."""
     port = free_port()
+    args = "--access-logfile /dev/null"
+    if worker_class:
+        args += f" --worker-class {worker_class}"
     env = {
         **os.environ,
         "SURVEY_ENV": "production",
@@ -75,13 +83,14 @@ def gunicorn(database_url: str, *, workers: int, threads: int) -> Iterator[Serve
         "SURVEY_BIND": f"127.0.0.1:{port}",
         "SURVEY_WORKERS": str(workers),
         "SURVEY_THREADS": str(threads),
-        "GUNICORN_CMD_ARGS": "--access-logfile /dev/null",
+        "GUNICORN_CMD_ARGS": args,
+        "LEAN_DATABASE_URL": database_url,
     }
     # The server's JSON logs go to a file: a pipe nobody reads would fill and stall it.
     log = open(ROOT / "bench" / "results" / "server.log.tmp", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), app],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     try:
         deadline = time.monotonic() + 30
