@@ -353,14 +353,19 @@ def burst_flag(session: Session, *, device_id: int, client_id: Any, answered_at:
     """
     if rule.votes <= 0 or rule.seconds <= 0:
         return None
-    start = answered_at - timedelta(seconds=rule.seconds)
-    recent = (select(Ballot.id)
-              .where(Ballot.device_id == device_id, Ballot.answered_at > start,
-                     Ballot.answered_at <= answered_at, Ballot.client_id != client_id)
-              .limit(rule.votes)
-              .subquery())
-    earlier = session.scalar(select(func.count()).select_from(recent)) or 0
+    earlier = session.scalar(_BURST_COUNT, {
+        "device": device_id, "start": answered_at - timedelta(seconds=rule.seconds),
+        "at": answered_at, "client": client_id, "limit": rule.votes}) or 0
     return "burst" if earlier >= rule.votes else None
+
+
+#: Built once: the votes of a device answered in a window, counted up to a limit.
+_BURST_COUNT = select(func.count()).select_from(
+    select(Ballot.id)
+    .where(Ballot.device_id == bindparam("device"), Ballot.answered_at > bindparam("start"),
+           Ballot.answered_at <= bindparam("at"), Ballot.client_id != bindparam("client"))
+    .limit(bindparam("limit"))
+    .subquery())
 
 
 def flag_burst(session: Session, vote: VoteIn, rule: BurstRule) -> None:
