@@ -80,7 +80,24 @@ print(json.dumps({"votes": n + len(tokens), "statements_per_vote": len(seen) / n
 """
 
 
-def seed(url: str) -> list[str]:
+def seed(url: str, devices: int) -> list[str]:
+    """One province over 50 units, ``devices`` tablets round-robin (bench/load_kiosks.py)."""
+    db = Database(url)
+    with db.transaction() as session:
+        province = Unit(code="P", name="Tỉnh thử nghiệm", kind="province")
+        session.add(province)
+        units = [Unit(code=f"U{i:02d}", name=f"Đơn vị {i}", kind="commune", parent=province)
+                 for i in range(50)]
+        session.add_all(units)
+        session.flush()
+        tokens = [accounts.register_kiosk(session, units[i % len(units)])[1]
+                  for i in range(devices)]
+    db.dispose()
+    return tokens
+
+
+def seed_kiosk_scenario(url: str) -> list[str]:
+    """The issue's scenario: 1 province, 5 districts, 50 communes, one tablet each."""
     db = Database(url)
     with db.transaction() as session:
         province = Unit(code="P", name="Tỉnh thử nghiệm", kind="province")
@@ -146,8 +163,8 @@ def measure_tree(label: str, root: Path, args: argparse.Namespace,
                  levels: list[int]) -> dict[str, object]:
     with scratch_database(f"survey_bench_votes_{label}") as url, \
             scratch_database(f"survey_bench_lean_{label}") as lean_url:
-        tokens = seed(url)
-        lean_tokens = seed(lean_url)
+        tokens = seed_kiosk_scenario(url)
+        lean_tokens = seed_kiosk_scenario(lean_url)
         inproc = json.loads(subprocess.run(
             [sys.executable, "-c", IN_PROCESS, url, SECRET, json.dumps(tokens), "200"],
             cwd=root, check=True, capture_output=True, text=True,
