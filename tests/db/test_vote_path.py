@@ -121,3 +121,28 @@ def test_two_folders_racing_fold_each_ballot_once(app, client, world, session):
         t.join()
     assert sorted(taken) == [20, 40]  # the second skipped the first one's forty
     assert _drift(session) == 0 and _queued(session) == 0
+
+
+@pytest.mark.parametrize("fold_first", [True, False])
+def test_reinstating_a_ballot_keeps_rollup_plus_queue_equal_to_a_recount(
+        app, client, world, session, fold_first):
+    """A burst-flagged ballot reinstated before or after it is folded counts once, as valid."""
+    from survey_app.models import Ballot
+    from survey_app.services.ballots import set_ballot_status
+
+    at = datetime.now(timezone.utc).isoformat()
+    auth = world.auth(world.device_token)
+    for _ in range(7):  # the same answer time: the sixth and seventh are a burst
+        assert client.post("/api/v1/votes", json=vote(at=at), headers=auth).status_code == 201
+    db = get_db(app)
+    if fold_first:
+        with db.transaction() as s:
+            assert folding.fold_pending(s, TZ) == 7
+    with db.transaction() as s:
+        flagged = s.scalars(select(Ballot).where(Ballot.status == "flagged")).all()
+        assert len(flagged) == 2
+        set_ballot_status(s, flagged[0], "valid", None, tz=TZ)
+    assert _drift(session) == 0
+    with db.transaction() as s:
+        folding.fold_pending(s, TZ)
+    assert _drift(session) == 0 and _queued(session) == 0
