@@ -195,7 +195,9 @@ def measure_tree(label: str, root: Path, args: argparse.Namespace,
                 print(f"[{label}] c={c:>3} lean {ref.throughput:7.1f}/s p50 "
                       f"{ref.percentile(50):6.2f} p99 {ref.percentile(99):7.2f} ms | app "
                       f"{got.throughput:7.1f}/s p50 {got.percentile(50):6.2f} p99 "
-                      f"{got.percentile(99):7.2f} ms | ratio {ratio:.2f} | "
+                      f"{got.percentile(99):7.2f} ms (server p50 "
+                      f"{got.summary()['server_p50_ms']} ms) | "
+                      f"ratio {ratio:.2f} | "
                       f"non-2xx {got.statuses} errors {got.errors}", flush=True)
         check = integrity(url, accepted[0] + int(inproc["votes"]))
         print(f"[{label}] integrity: {check}", flush=True)

@@ -122,6 +122,8 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
+    #: The app's own time per request, from its ``Server-Timing: app;dur=…`` header.
+    server_ms: list[float] = field(default_factory=list)
 
     @property
     def ok(self) -> int:
@@ -144,6 +146,8 @@ class LoadResult:
             "per_second": round(self.throughput, 1),
             "p50_ms": round(self.percentile(50), 2), "p99_ms": round(self.percentile(99), 2),
             "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else None,
+            "server_p50_ms": (round(statistics.median(self.server_ms), 2)
+                              if self.server_ms else None),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "errors": self.errors,
         }
@@ -167,6 +171,7 @@ def run_load(name: str, port: int, concurrency: int, seconds: float, max_request
         i = 0
         latencies: list[float] = []
         statuses: dict[int, int] = {}
+        server: list[float] = []
         errors = 0
         while time.monotonic() < stop_at:
             with lock:
@@ -186,12 +191,16 @@ def run_load(name: str, port: int, concurrency: int, seconds: float, max_request
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 continue
             latencies.append((time.perf_counter() - t0) * 1000)
+            timing = resp.getheader("Server-Timing") or ""
+            if timing.startswith("app;dur="):
+                server.append(float(timing.removeprefix("app;dur=")))
             statuses[resp.status] = statuses.get(resp.status, 0) + 1
             if on_response:
                 on_response(wid, i - 1, resp.status, data)
         conn.close()
         with lock:
             result.latencies_ms.extend(latencies)
+            result.server_ms.extend(server)
             for s, n in statuses.items():
                 result.statuses[s] = result.statuses.get(s, 0) + n
             result.errors += errors
