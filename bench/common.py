@@ -64,9 +64,17 @@ class Server(NamedTuple):
 
 
 @contextmanager
-def gunicorn(database_url: str, *, workers: int, threads: int) -> Iterator[Server]:
-    """gunicorn with the project's config file, on a free loopback port."""
+def gunicorn(database_url: str, *, workers: int, threads: int, root: Path = ROOT,
+             app: str = "wsgi:app", worker_class: str | None = None) -> Iterator[Server]:
+    """gunicorn with the project's config file, on a free loopback port.
+
+    ``root`` is the checkout whose code is served (the working directory comes first on the
+    import path), e.g. an unpacked older commit for a before/after comparison; ``app`` another
+    WSGI callable (the lean reference in bench/lean_reference.py)."""
     port = free_port()
+    args = "--access-logfile /dev/null"
+    if worker_class:
+        args += f" --worker-class {worker_class}"
     env = {
         **os.environ,
         "SURVEY_ENV": "production",
@@ -75,13 +83,14 @@ def gunicorn(database_url: str, *, workers: int, threads: int) -> Iterator[Serve
         "SURVEY_BIND": f"127.0.0.1:{port}",
         "SURVEY_WORKERS": str(workers),
         "SURVEY_THREADS": str(threads),
-        "GUNICORN_CMD_ARGS": "--access-logfile /dev/null",
+        "GUNICORN_CMD_ARGS": args,
+        "LEAN_DATABASE_URL": database_url,
     }
     # The server's JSON logs go to a file: a pipe nobody reads would fill and stall it.
     log = open(ROOT / "bench" / "results" / "server.log.tmp", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), app],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     try:
         deadline = time.monotonic() + 30
@@ -113,6 +122,8 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
+    #: The app's own time per request, from its ``Server-Timing: app;dur=…`` header.
+    server_ms: list[float] = field(default_factory=list)
 
     @property
     def ok(self) -> int:
@@ -135,6 +146,8 @@ class LoadResult:
             "per_second": round(self.throughput, 1),
             "p50_ms": round(self.percentile(50), 2), "p99_ms": round(self.percentile(99), 2),
             "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else None,
+            "server_p50_ms": (round(statistics.median(self.server_ms), 2)
+                              if self.server_ms else None),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "errors": self.errors,
         }
@@ -158,6 +171,7 @@ def run_load(name: str, port: int, concurrency: int, seconds: float, max_request
         i = 0
         latencies: list[float] = []
         statuses: dict[int, int] = {}
+        server: list[float] = []
         errors = 0
         while time.monotonic() < stop_at:
             with lock:
@@ -177,12 +191,16 @@ def run_load(name: str, port: int, concurrency: int, seconds: float, max_request
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 continue
             latencies.append((time.perf_counter() - t0) * 1000)
+            timing = resp.getheader("Server-Timing") or ""
+            if timing.startswith("app;dur="):
+                server.append(float(timing.removeprefix("app;dur=")))
             statuses[resp.status] = statuses.get(resp.status, 0) + 1
             if on_response:
                 on_response(wid, i - 1, resp.status, data)
         conn.close()
         with lock:
             result.latencies_ms.extend(latencies)
+            result.server_ms.extend(server)
             for s, n in statuses.items():
                 result.statuses[s] = result.statuses.get(s, 0) + n
             result.errors += errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -36,7 +37,8 @@ def close(unit_code: str, start: str, end: str, note: str | None) -> None:
     with get_db(current_app).transaction() as session:
         unit = unit_or_fail(session, unit_code)
         try:
-            snap = snapshots.close_period(session, unit, period, None, note)
+            snap = snapshots.close_period(session, unit, period, None, note,
+                                           tz=ZoneInfo(current_app.config["TIMEZONE"]))
         except snapshots.CloseError as exc:
             fail(str(exc))
         click.echo(f"Closed {unit.code} {period.start}..{period.end}: snapshot {snap.id}, "
@@ -53,7 +55,8 @@ def reopen(snapshot_id: int, note: str) -> None:
         if snap is None:
             fail(f"no snapshot {snapshot_id}")
         try:
-            changes = snapshots.reopen_period(session, snap, None, note)
+            changes = snapshots.reopen_period(session, snap, None, note,
+                                               tz=ZoneInfo(current_app.config["TIMEZONE"]))
         except snapshots.CloseError as exc:
             fail(str(exc))
     for c in changes:

@@ -1,7 +1,9 @@
-"""``flask --app survey_app tallies rebuild | check``: the rollups against the raw ballots."""
+"""``flask --app survey_app tallies rebuild | check | fold``: the rollups against the raw ballots,
+and folding stored votes into the subtree rollup."""
 
 from __future__ import annotations
 
+import time
 from zoneinfo import ZoneInfo
 
 import click
@@ -9,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..db import get_db
-from ..services import breakdowns, tallies
+from ..services import breakdowns, folding, tallies
 from .support import fail as _fail
 
 group = AppGroup("tallies", help="The rollups (daily, monthly, subtree breakdowns).")
@@ -43,3 +45,26 @@ def tallies_check() -> None:
     if diff or monthly or subtree:
         _fail(f"{len(diff) + monthly + subtree} tally cell(s) differ; run 'tallies rebuild'")
     click.echo(f"Rollup matches the ballots ({len(live)} cell(s)).")
+
+
+@group.command("fold")
+@click.option("--loop", is_flag=True, help="Keep folding, sleeping while nothing is waiting.")
+@click.option("--batch", default=folding.DEFAULT_BATCH, show_default=True,
+              help="Ballots per transaction.")
+@click.option("--sleep", default=1.0, show_default=True, help="Seconds to wait when idle.")
+def tallies_fold(loop: bool, batch: int, sleep: float) -> None:
+    """Fold the votes stored since the last fold into the subtree rollup (each exactly once;
+    several folders may run at once)."""
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    db = get_db(current_app)
+    total = 0
+    while True:
+        with db.transaction() as session:
+            n = folding.fold_pending(session, tz, batch=batch)
+        total += n
+        if n:
+            continue
+        if not loop:
+            break
+        time.sleep(sleep)
+    click.echo(f"Folded {total} ballot(s).")

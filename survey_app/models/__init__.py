@@ -1,7 +1,7 @@
 """Models, one module per aggregate. Importing this package registers every table on Base."""
 
 from .audit import AuditEvent
-from .ballot import Answer, Ballot, DailyTally, MonthlyTally, SubtreeTally
+from .ballot import Answer, Ballot, DailyTally, FoldQueue, MonthlyTally, SubtreeTally
 from .followup import AlertRule, CaseContact, FollowupCase, OutboxMessage, Webhook
 from .index import (
     DossierCount,
@@ -38,6 +38,7 @@ __all__ = [
     "Counter",
     "DailyTally",
     "DossierCount",
+    "FoldQueue",
     "FormSubmission",
     "IndexBonus",
     "IndexHandScore",

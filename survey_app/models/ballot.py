@@ -141,7 +141,9 @@ class MonthlyTally(Base):
 class SubtreeTally(Base):
     """Votes of a unit's whole subtree per month, broken down one dimension at a time.
 
-    Bumped for the voting unit and every ancestor in the vote's transaction, so a province's
+    Folded for the voting unit and every ancestor by ``flask tallies fold`` (or the worker),
+    batches of ballots at a time, so no vote's transaction updates a row every vote of a
+    province would queue on; readers add the ballots still in :class:`FoldQueue`. A province's
     dashboard reads its own few hundred rows instead of every commune's. Rebuilt from ballots by
     ``flask tallies rebuild`` (needed after a unit moves in the tree).
     """
@@ -163,3 +165,16 @@ class SubtreeTally(Base):
     status: Mapped[str] = mapped_column(String(8), primary_key=True)
     level: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class FoldQueue(Base):
+    """A stored ballot not yet counted in :class:`SubtreeTally`.
+
+    Inserted in the vote's transaction; deleted in the transaction that folds the ballot into
+    the rollup, so each ballot is folded exactly once whenever it committed (no id watermark
+    that a ballot committing late could fall behind).
+    """
+
+    __tablename__ = "fold_queue"
+
+    ballot_id: Mapped[int] = mapped_column(BigId, ForeignKey("ballot.id"), primary_key=True)

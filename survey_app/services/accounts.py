@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from ..domain.vocab import ROLES
@@ -113,19 +113,6 @@ def register_kiosk(session: Session, unit: Unit, counter: Counter | None = None,
     session.add(device)
     session.flush()
     return device, token
-
-
-def device_for_token(session: Session, token: str) -> KioskDevice | None:
-    """The active device a token belongs to, or ``None`` (unknown or revoked)."""
-    device = session.scalar(
-        select(KioskDevice)
-        .options(joinedload(KioskDevice.unit), joinedload(KioskDevice.counter))
-        .where(KioskDevice.token_hash == token_digest(token))
-    )
-    if device is None or device.revoked_at is not None:
-        return None
-    _touch(device, "last_seen_at")
-    return device
 
 
 def user_for_token(session: Session, token: str) -> UserAccount | None:

@@ -10,6 +10,7 @@ from ..domain.vocab import STATUSES
 from ..models import Ballot, UserAccount
 from .audit import record_action
 from .breakdowns import bump_breakdowns, cells_of_ballot
+from .folding import is_queued
 from .state import transition
 from .tallies import bump_tally
 
@@ -22,6 +23,10 @@ def set_ballot_status(session: Session, ballot: Ballot, status: str, user: UserA
     Ballots are never deleted: voiding keeps the row. The rollup cells (daily, monthly and the
     subtree breakdowns, whose weekday × hour cell is in ``tz``) move in the same transaction,
     and the change is audited with the old and new status and the note.
+
+    A ballot still in the fold queue has no subtree cells yet: the fold will count it with the
+    status it then has. The status update locks the ballot's row, and the fold claims ballot
+    rows with ``FOR UPDATE``, so the queue check after it sees the fold's outcome.
 
     The status is written first, conditionally on the status this request read: a concurrent
     duplicate raises :class:`~.state.AlreadyChanged` before any rollup moves.
@@ -39,11 +44,18 @@ def set_ballot_status(session: Session, ballot: Ballot, status: str, user: UserA
                    status=old, level=ballot.level, delta=-1)
         bump_tally(session, unit_id=ballot.unit_id, day=ballot.local_day, channel=ballot.channel,
                    status=status, level=ballot.level, delta=1)
+        if is_queued(session, ballot.id):
+            return _audit(session, ballot, old, status, user, note, action)
         cells = cells_of_ballot(session, ballot, tz)
         month = ballot.local_day.replace(day=1)
         bump_breakdowns(session, unit_id=ballot.unit_id, month=month, status=old,
                         level=ballot.level, cells=cells, delta=-1)
         bump_breakdowns(session, unit_id=ballot.unit_id, month=month, status=status,
                         level=ballot.level, cells=cells, delta=1)
+    _audit(session, ballot, old, status, user, note, action)
+
+
+def _audit(session: Session, ballot: Ballot, old: str, status: str, user: UserAccount | None,
+           note: str | None, action: str | None) -> None:
     record_action(session, user, action or f"ballot.{status}", "ballot", ballot.id,
                   status=[old, status], note=note)

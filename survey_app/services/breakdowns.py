@@ -27,6 +27,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
     union_all,
     update,
@@ -34,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..db import insert_for, month_start
-from ..models import Answer, Ballot, QuestionnaireItem, SubtreeTally, Unit
+from ..models import Answer, Ballot, FoldQueue, QuestionnaireItem, SubtreeTally, Unit
 from ..models.ballot import ROLLED_STATUSES
 from .units import subtree_ids
 
@@ -145,12 +146,14 @@ def lineage(unit_id: int, parents: Mapping[int, int | None]) -> Iterator[int]:
 
 def counted_breakdowns(session: Session, tz: ZoneInfo, *, unit_ids: Iterable[int] | None = None,
                        start: date | None = None, end: date | None = None,
-                       targets: set[int] | None = None) -> Tally[CellKey]:
+                       targets: set[int] | None = None, pending: bool = False
+                       ) -> Tally[CellKey]:
     """The rollup as the ballots say it should be, computed by streaming them.
 
     ``unit_ids``/``start``/``end`` restrict the ballots read (local days, inclusive);
     ``targets`` keeps only those subtree roots. Used for the rebuild, the check, and the
-    partial months at the edges of a custom period.
+    partial months at the edges of a custom period. ``pending`` counts only the ballots not
+    yet folded into the rollup (:mod:`.folding`).
     """
     parents = parent_map(session)
     reasons: dict[int, list[str]] = {}
@@ -161,6 +164,8 @@ def counted_breakdowns(session: Session, tz: ZoneInfo, *, unit_ids: Iterable[int
         ballot_filter.append(Ballot.local_day >= start)
     if end is not None:
         ballot_filter.append(Ballot.local_day <= end)
+    if pending:
+        ballot_filter.append(Ballot.id.in_(select(FoldQueue.ballot_id)))
     reason_rows = session.execute(
         select(Answer.ballot_id, Answer.value)
         .join(QuestionnaireItem, QuestionnaireItem.id == Answer.item_id)
@@ -257,7 +262,14 @@ def live_breakdowns(session: Session) -> dict[CellKey, int]:
 
 
 def rebuild_breakdowns(session: Session, tz: ZoneInfo) -> int:
-    """Replace the subtree rollup with a recount of the ballots; returns the rows written."""
+    """Replace the subtree rollup with a recount of the ballots; returns the rows written.
+
+    The fold queue is emptied with it. On PostgreSQL the queue is locked first: votes wait
+    until the rebuild commits, so none is both counted here and folded again later.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE fold_queue IN EXCLUSIVE MODE"))
+    session.execute(delete(FoldQueue))
     session.execute(delete(SubtreeTally))
     counted = counted_breakdowns(session, tz)
     batch: list[dict[str, object]] = []
@@ -274,7 +286,9 @@ def rebuild_breakdowns(session: Session, tz: ZoneInfo) -> int:
 
 
 def breakdown_drift(session: Session, tz: ZoneInfo) -> int:
-    """Rollup rows that differ from a recount (0 when in step)."""
-    stored = live_breakdowns(session)
+    """Rollup rows that, with the ballots not yet folded, differ from a recount (0 when in
+    step)."""
+    stored = Tally(live_breakdowns(session))
+    stored.update(counted_breakdowns(session, tz, pending=True))
     expected = {k: v for k, v in counted_breakdowns(session, tz).items() if v}
     return sum(1 for k in stored.keys() | expected.keys() if stored.get(k, 0) != expected.get(k, 0))

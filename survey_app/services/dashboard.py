@@ -25,6 +25,7 @@ from ..domain.vocab import CHANNEL_TERMS, REASON_TERMS, RESPONDENT_GROUP_TERMS, 
 from ..models import Counter as CounterModel
 from ..models import PeriodSnapshot, SnapshotCell, SubtreeTally, Unit, UserAccount
 from .breakdowns import counted_breakdowns, grouped_breakdowns
+from .folding import pending_cells
 from .snapshots import snapshot_for
 from .unit_changes import contributing, predecessors
 from .units import in_subtree, subtree_ids
@@ -119,6 +120,14 @@ class CellReader:
                     .group_by(t.month, t.level))
                 for month, level, n in rows:
                     trend.setdefault(month, Counter())[level] += int(n)
+            # the ballots stored but not yet folded into the rollup
+            pending = pending_cells(self.session, self.tz, targets=unit_ids,
+                                    start=split.months.start, end=split.months.end)
+            for (uid, month, dim, key, status, level), n in pending.items():
+                if dim in dims:
+                    cells[(uid, dim, key, status, level)] += n
+                if with_trend and uid == root.id and dim == "channel" and status == "valid":
+                    trend.setdefault(month, Counter())[level] += n
         for edge in split.edges:
             counted = self._edge_cells(root, edge)
             wanted = set(unit_ids)

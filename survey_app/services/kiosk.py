@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..domain.problems import Problem
@@ -29,11 +29,16 @@ from ..models import Ballot, Counter, KioskDevice, KioskPairingCode, Unit, UserA
 from .access import scoped
 from .accounts import TOUCH_INTERVAL, register_kiosk
 from .errors import Gone, Invalid, NotFound, ServiceError
-from .questionnaires import QuestionnaireVersion, assigned_questionnaire, questionnaire_version
+from .questionnaires import (
+    QuestionnaireVersion,
+    assigned_questionnaire,
+    catalogue_generation,
+    questionnaire_version,
+)
 from .security import DEVICE_TOKEN_PREFIX, keyed_hash, token_digest
 from .state import AlreadyChanged, transition
 from .units import require_in_force
-from .votes import VoteIn
+from .votes import Place, Principal, VoteIn
 
 #: Unambiguous characters only: no 0/O, 1/I/L, so a code read aloud or off paper is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -217,7 +222,7 @@ def token_refusal(session: Session, token: str | None) -> str:
 def device_by_token(session: Session, token: str) -> tuple[KioskDevice | None, str]:
     """The device a token names and its state: ``active``, ``revoked`` or ``unknown``.
 
-    Unlike :func:`accounts.device_for_token` this tells a revoked device apart, so the tablet
+    Unlike :func:`kiosk_principal` this tells a revoked device apart, so the tablet
     can say "revoked" instead of "unauthorized".
     """
     if not token.startswith(DEVICE_TOKEN_PREFIX) or len(token) > 200:
@@ -229,6 +234,62 @@ def device_by_token(session: Session, token: str) -> tuple[KioskDevice | None, s
     if device is None:
         return None, "unknown"
     return device, "revoked" if device.revoked_at is not None else "active"
+
+
+@dataclass(frozen=True, slots=True)
+class _KnownDevice:
+    """What never changes about a paired device: its id and the place it is pinned to."""
+
+    id: int
+    unit: Place
+    counter: Place | None
+
+
+#: token digest -> device, per process. Only immutable facts are kept: whether the device is
+#: still active is read again by every request (:data:`_DEVICE_CHECK`).
+_known: dict[str, _KnownDevice] = {}
+_KNOWN_MAX = 100_000
+_device = KioskDevice.__table__
+_DEVICE_CHECK = (select(_device.c.revoked_at.is_(None), _device.c.last_seen_at,
+                        *catalogue_generation())
+                 .where(_device.c.id == bindparam("id")))
+_TOUCH = (update(_device).where(_device.c.id == bindparam("device"))
+          .values(last_seen_at=bindparam("now")))
+
+
+def kiosk_principal(session: Session, token: str, now: datetime) -> Principal | None:
+    """The principal of an active device token, or ``None`` (unknown or revoked).
+
+    The device's id, unit and counter come from a per-process cache after the first request;
+    every request still runs one statement in its own transaction that reads whether the device
+    is revoked (so a revocation committed by any worker refuses the next vote at once), when it
+    was last seen, and the questionnaire catalogue's generation (so the questionnaire cache is
+    never stale). ``last_seen_at`` is refreshed at most every few minutes.
+    """
+    digest = token_digest(token)
+    known = _known.get(digest)
+    if known is None:
+        device = session.scalar(
+            select(KioskDevice)
+            .options(joinedload(KioskDevice.unit), joinedload(KioskDevice.counter))
+            .where(KioskDevice.token_hash == digest))
+        if device is None or device.revoked_at is not None:
+            return None
+        known = _KnownDevice(
+            device.id, Place(device.unit.id, device.unit.code),
+            Place(device.counter.id, device.counter.code) if device.counter else None)
+        if len(_known) >= _KNOWN_MAX:
+            _known.clear()
+        _known[digest] = known
+    row = session.execute(_DEVICE_CHECK, {"id": known.id}).first()
+    if row is None or not row[0]:
+        _known.pop(digest, None)
+        return None
+    last_seen = row[1]
+    if last_seen is None or now - last_seen > TOUCH_INTERVAL:
+        session.execute(_TOUCH, {"now": now, "device": known.id})
+    return Principal(device_id=known.id, unit=known.unit, counter=known.counter,
+                     channel="kiosk", catalogue=(int(row[2]), int(row[3])))
 
 
 def mark_seen(device: KioskDevice, now: datetime) -> None:
@@ -322,14 +383,19 @@ def burst_flag(session: Session, *, device_id: int, client_id: Any, answered_at:
     """
     if rule.votes <= 0 or rule.seconds <= 0:
         return None
-    start = answered_at - timedelta(seconds=rule.seconds)
-    recent = (select(Ballot.id)
-              .where(Ballot.device_id == device_id, Ballot.answered_at > start,
-                     Ballot.answered_at <= answered_at, Ballot.client_id != client_id)
-              .limit(rule.votes)
-              .subquery())
-    earlier = session.scalar(select(func.count()).select_from(recent)) or 0
+    earlier = session.scalar(_BURST_COUNT, {
+        "device": device_id, "start": answered_at - timedelta(seconds=rule.seconds),
+        "at": answered_at, "client": client_id, "limit": rule.votes}) or 0
     return "burst" if earlier >= rule.votes else None
+
+
+#: Built once: the votes of a device answered in a window, counted up to a limit.
+_BURST_COUNT = select(func.count()).select_from(
+    select(Ballot.id)
+    .where(Ballot.device_id == bindparam("device"), Ballot.answered_at > bindparam("start"),
+           Ballot.answered_at <= bindparam("at"), Ballot.client_id != bindparam("client"))
+    .limit(bindparam("limit"))
+    .subquery())
 
 
 def flag_burst(session: Session, vote: VoteIn, rule: BurstRule) -> None:

@@ -6,6 +6,7 @@ can be cached for the life of the process, keyed by the row id and its content h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from threading import Lock
@@ -64,6 +65,38 @@ def questionnaire_version(session: Session, code: str,
     with _lock:
         _cache[key] = loaded
     return loaded
+
+
+#: (unit_id, channel, day) -> the version a vote that names none uses, valid for one catalogue
+#: generation: (the highest assignment id, the highest questionnaire id). Assignments and
+#: versions are only ever added, so a new one raises the generation and empties the cache.
+_resolved: dict[tuple[int, str, date], QuestionnaireVersion | None] = {}
+_resolved_generation: list[tuple[int, int] | None] = [None]
+RESOLVED_MAX = 10_000
+
+
+def catalogue_generation() -> tuple[Any, Any]:
+    """The two scalar subqueries whose values form the catalogue generation, to be read in the
+    same statement as another check (``kiosk.kiosk_principal``)."""
+    return (select(func.coalesce(func.max(QuestionnaireAssignment.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(Questionnaire.id), 0)).scalar_subquery())
+
+
+def cached_questionnaire(key: tuple[int, str, date], generation: tuple[int, int],
+                         load: Callable[[], QuestionnaireVersion | None]
+                         ) -> QuestionnaireVersion | None:
+    """``load()`` once per key and catalogue generation in this process."""
+    with _lock:
+        if _resolved_generation[0] != generation or len(_resolved) >= RESOLVED_MAX:
+            _resolved.clear()
+            _resolved_generation[0] = generation
+        if key in _resolved:
+            return _resolved[key]
+    found = load()
+    with _lock:
+        if _resolved_generation[0] == generation:
+            _resolved[key] = found
+    return found
 
 
 class QuestionnaireLoadError(Invalid, ValueError):

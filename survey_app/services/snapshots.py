@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from ..models.ballot import ROLLED_STATUSES
 from .audit import record_action
 from .breakdowns import lineage
 from .errors import Conflict
+from .folding import pending_cells
 from .state import AlreadyChanged, transition
 from .units import lock_tree_of, subtree_ids
 
@@ -90,8 +92,10 @@ def _parents_of(session: Session, unit_id: int) -> dict[int, int | None]:
     return out
 
 
-def live_cells(session: Session, root: Unit, period: Period) -> Counter[SnapshotKey]:
-    """What a snapshot of ``root`` and ``period`` would hold if taken now (whole months only)."""
+def live_cells(session: Session, root: Unit, period: Period, *,
+               tz: ZoneInfo) -> Counter[SnapshotKey]:
+    """What a snapshot of ``root`` and ``period`` would hold if taken now (whole months only):
+    the subtree rollup plus the ballots not yet folded into it (their hour cells in ``tz``)."""
     if not is_whole_months(period):
         raise CloseError("Chỉ khóa được kỳ gồm các tháng trọn vẹn (tháng, quý, 6 tháng, năm).")
     ids = subtree_ids(root.id).scalar_subquery()
@@ -110,6 +114,12 @@ def live_cells(session: Session, root: Unit, period: Period) -> Counter[Snapshot
         .group_by(t.unit_id, t.month, t.status, t.level))
     for uid, month, status, level, n in rows:
         cells[(uid, "month", month.strftime("%Y-%m"), status, level)] += int(n)
+    pending = pending_cells(session, tz, targets=session.scalars(subtree_ids(root.id)),
+                            start=period.start, end=period.end)
+    for (uid, month, dim, key, status, level), n in pending.items():
+        cells[(uid, dim, key, status, level)] += n
+        if dim == "channel":
+            cells[(uid, "month", month.strftime("%Y-%m"), status, level)] += n
     m = MonthlyTally
     rows = session.execute(
         select(m.unit_id, m.channel, m.status, m.level, func.sum(m.count))
@@ -143,7 +153,7 @@ def _codes(session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
 
 
 def close_period(session: Session, root: Unit, period: Period, user: UserAccount | None,
-                 note: str | None = None) -> PeriodSnapshot:
+                 note: str | None = None, *, tz: ZoneInfo) -> PeriodSnapshot:
     """Freeze ``period`` for ``root``'s subtree; refuses a period already closed there.
 
     The root's top ancestor is locked first, so two closes in one province (a double click,
@@ -154,7 +164,7 @@ def close_period(session: Session, root: Unit, period: Period, user: UserAccount
         where = "đơn vị này" if existing.unit_id == root.id else "đơn vị cấp trên"
         raise CloseError(f"Kỳ {period.start:%d/%m/%Y}–{period.end:%d/%m/%Y} đã được khóa ở "
                          f"{where} (mã băm {existing.content_hash[:12]}…).")
-    cells = live_cells(session, root, period)
+    cells = live_cells(session, root, period, tz=tz)
     codes = _codes(session, {root.id, *(k[0] for k in cells)})
     digest = content_hash(root.code, period, cells, codes)
     snapshot = PeriodSnapshot(unit_id=root.id, period_from=period.start, period_to=period.end,
@@ -191,13 +201,14 @@ def verify(session: Session, snapshot: PeriodSnapshot) -> bool:
                         snapshot.hash_rule) == snapshot.content_hash
 
 
-def changes_since_close(session: Session, snapshot: PeriodSnapshot) -> tuple[list[Change], int]:
+def changes_since_close(session: Session, snapshot: PeriodSnapshot, *,
+                        tz: ZoneInfo) -> tuple[list[Change], int]:
     """Headline counts (subtree, by status and level) that moved since the close, and the
     number of all cells that differ."""
     root = session.get(Unit, snapshot.unit_id)
     assert root is not None
     period = Period(snapshot.period_from, snapshot.period_to)
-    before, after = stored_cells(session, snapshot), live_cells(session, root, period)
+    before, after = stored_cells(session, snapshot), live_cells(session, root, period, tz=tz)
     differing = sum(1 for k in before.keys() | after.keys() if before[k] != after[k])
 
     def headline(cells: Counter[SnapshotKey]) -> Counter[tuple[int, str, str]]:
@@ -218,7 +229,7 @@ def changes_since_close(session: Session, snapshot: PeriodSnapshot) -> tuple[lis
 
 
 def reopen_period(session: Session, snapshot: PeriodSnapshot, user: UserAccount | None,
-                  note: str) -> list[Change]:
+                  note: str, *, tz: ZoneInfo) -> list[Change]:
     """Take a snapshot out of force, auditing who, why and what changed since it was taken."""
     if not note.strip():
         raise CloseError("Cần ghi lý do mở lại kỳ.")
@@ -228,7 +239,7 @@ def reopen_period(session: Session, snapshot: PeriodSnapshot, user: UserAccount 
                    reopened_by_id=user.id if user else None, reopen_note=note.strip())
     except AlreadyChanged:
         raise CloseError("Kỳ này đã được mở lại trước đó.") from None
-    changes, differing = changes_since_close(session, snapshot)
+    changes, differing = changes_since_close(session, snapshot, tz=tz)
     root = session.get(Unit, snapshot.unit_id)
     record_action(
         session, user, "period.reopen", "period_snapshot", snapshot.id,

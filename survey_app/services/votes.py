@@ -1,4 +1,4 @@
-"""Recording votes from any channel: validate, authorise, store idempotently, bump the rollup.
+"""Recording votes from any channel: validate, authorise, store idempotently, count it.
 
 Every submission carries a client-generated UUID. The same id with the same content is a replay
 (answered with the original record, nothing stored); the same id with other content is a
@@ -11,26 +11,38 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from ..db import insert_for
 from ..domain.periods import counted_time, local_date
 from ..domain.problems import Problem
 from ..domain.questionnaire import validate_answers
 from ..domain.vocab import CHANNELS, RESPONDENT_GROUPS
 from ..inputs import printable, unencodable_fields
-from ..models import Answer, Ballot, Counter, KioskDevice, Unit, UserAccount
+from ..models import (
+    Answer,
+    Ballot,
+    Counter,
+    DailyTally,
+    FoldQueue,
+    MonthlyTally,
+    Unit,
+    UserAccount,
+)
 from .access import may_enter_paper
-from .breakdowns import REASON_ITEM, ballot_cells, bump_breakdowns
 from .errors import Conflict, Forbidden, Invalid
-from .questionnaires import QuestionnaireVersion, assigned_questionnaire, questionnaire_version
+from .questionnaires import (
+    QuestionnaireVersion,
+    assigned_questionnaire,
+    cached_questionnaire,
+    questionnaire_version,
+)
 from .security import fingerprint, keyed_hash
-from .tallies import bump_tally
 from .units import counter_by_code, unit_by_code
 
 DEFAULT_QUESTIONNAIRE = "KIOSK-3L"
@@ -68,6 +80,15 @@ class VoteConflict(Conflict):
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """A unit or counter as a cached kiosk principal knows it (the id and code a vote needs),
+    kept per process instead of a session-bound row."""
+
+    id: int
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who is submitting, and what that pins down.
 
@@ -76,15 +97,15 @@ class Principal:
     token) pins nothing: the submission names unit and channel, and the role decides.
     """
 
-    device: KioskDevice | None = None
+    device_id: int | None = None
     user: UserAccount | None = None
-    unit: Unit | None = None
-    counter: Counter | None = None
+    unit: Unit | Place | None = None
+    counter: Counter | Place | None = None
     channel: str | None = None
-
-    @classmethod
-    def for_device(cls, device: KioskDevice) -> Principal:
-        return cls(device=device, unit=device.unit, counter=device.counter, channel="kiosk")
+    #: For a kiosk device: the questionnaire catalogue's generation read with the device check
+    #: in this transaction (see :func:`kiosk.kiosk_principal`); the questionnaire the unit votes
+    #: with may then come from the per-process cache.
+    catalogue: tuple[int, int] | None = None
 
     @classmethod
     def for_public(cls, unit: Unit, channel: str, counter: Counter | None = None) -> Principal:
@@ -188,7 +209,7 @@ def parse_vote(
                                        {"unit": unit.code, "day": day.strftime("%d/%m/%Y")})
     channel = _channel(payload.get("channel"), principal, problems)
     questionnaire = _questionnaire(session, payload, problems, unit.id if unit else None,
-                                   channel, policy)
+                                   channel, policy, principal.catalogue)
     definition = questionnaire.definition if questionnaire else None
     if definition is not None and channel is not None and channel not in definition.channels:
         problems["channel"] = Problem("channel_not_allowed", {"channel": channel})
@@ -233,7 +254,7 @@ def parse_vote(
         client_id=client_id, unit_id=unit.id, counter_id=counter.id if counter else None,
         channel=channel, questionnaire=questionnaire, answers=answers,
         answered_at=answered_at, dossier_hash=dossier_hash,
-        device_id=principal.device.id if principal.device else None,
+        device_id=principal.device_id,
         user_id=principal.user.id if principal.user else None, content=content, **context,
     )
 
@@ -241,11 +262,18 @@ def parse_vote(
 def record_vote(
     session: Session, vote: VoteIn, *, received_at: datetime, policy: VotePolicy
 ) -> VoteResult:
-    """Store one vote idempotently and bump the day's tally in the same transaction.
+    """Store one vote idempotently with its unit's own day and month cells, and queue it for
+    the subtree rollup (:mod:`.folding`), in the caller's transaction.
 
     The ballot is inserted with ``ON CONFLICT (client_id) DO NOTHING``: a concurrent or repeated
     submission of the same id inserts nothing and is answered from the stored row. Raises
     :class:`VoteConflict` when that row has different content.
+
+    No row shared by a province's votes is written here: the daily and monthly cells are the
+    voting unit's own; its ancestors' subtree rows are bumped later, a batch at a time, by
+    :func:`.folding.fold_pending`. The statements are built once per process. On PostgreSQL
+    the ballot, its answers, the queue entry and both cells are one ``INSERT`` with
+    data-modifying CTEs (one round trip); SQLite has no such CTEs and runs them one by one.
     """
     digest = fingerprint(vote.content)
     # Paper ballots are keyed in long after they were filled in; their date is not a clock.
@@ -255,47 +283,105 @@ def record_vote(
     status = "flagged" if flag else "valid"
     level = vote.questionnaire.definition.level_of(vote.answers)
     local_day = local_date(counted.at, policy.timezone)
-    table = Ballot.__table__
-    stmt = (
-        insert_for(session, table)
-        .values(
-            client_id=vote.client_id, unit_id=vote.unit_id, counter_id=vote.counter_id,
-            channel=vote.channel, questionnaire_id=vote.questionnaire.id,
-            answered_at=vote.answered_at, received_at=received_at, counted_at=counted.at,
-            local_day=local_day, level=level, status=status, flag_reason=flag,
-            respondent_group=vote.respondent_group, procedure_field=vote.procedure_field,
-            procedure_code=vote.procedure_code, dossier_hash=vote.dossier_hash,
-            device_id=vote.device_id, submitted_by_id=vote.user_id, content_hash=digest,
-        )
-        .on_conflict_do_nothing(index_elements=[table.c.client_id])
-        .returning(table.c.id)
-    )
-    ballot_id = session.execute(stmt).scalar()
-    if ballot_id is None:
-        return _replay(session, vote.client_id, digest)
-
-    rows = [
-        {"ballot_id": ballot_id, "item_id": vote.questionnaire.item_ids[code], "value": str(v)}
+    row = {
+        "client_id": vote.client_id, "unit_id": vote.unit_id, "counter_id": vote.counter_id,
+        "channel": vote.channel, "questionnaire_id": vote.questionnaire.id,
+        "answered_at": vote.answered_at, "received_at": received_at, "counted_at": counted.at,
+        "local_day": local_day, "level": level, "status": status, "flag_reason": flag,
+        "respondent_group": vote.respondent_group, "procedure_field": vote.procedure_field,
+        "procedure_code": vote.procedure_code, "dossier_hash": vote.dossier_hash,
+        "device_id": vote.device_id, "submitted_by_id": vote.user_id, "content_hash": digest,
+    }
+    answers = [
+        (vote.questionnaire.item_ids[code], str(v))
         for code, value in vote.answers.items()
         for v in (value if isinstance(value, list) else [value])
     ]
-    if rows:
-        session.execute(insert(Answer.__table__), rows)
-    if level is not None:
-        bump_tally(session, unit_id=vote.unit_id, day=local_day, channel=vote.channel,
-                   status=status, level=level)
-        reasons = vote.answers.get(REASON_ITEM) or ()
-        if isinstance(reasons, str):
-            reasons = (reasons,)
-        cells = ballot_cells(
-            channel=vote.channel, counter_id=vote.counter_id,
-            procedure_field=vote.procedure_field, respondent_group=vote.respondent_group,
-            counted_at=counted.at, level=level, tz=policy.timezone,
-            reasons=[str(r) for r in reasons])
-        bump_breakdowns(session, unit_id=vote.unit_id, month=local_day.replace(day=1),
-                        status=status, level=level, cells=cells)
-    stored = StoredVote(ballot_id, vote.client_id, status, flag)
-    return VoteResult(stored, created=True)
+    rolled = level is not None
+    if session.get_bind().dialect.name == "postgresql":
+        ballot_id = session.execute(_PG_VOTE, {
+            **row, "month": local_day.replace(day=1), "rolled": rolled,
+            "item_ids": [i for i, _ in answers], "answer_values": [v for _, v in answers],
+        }).scalar()
+    else:
+        ballot_id = _store_one_by_one(session, row, answers, rolled)
+    if ballot_id is None:
+        return _replay(session, vote.client_id, digest)
+    return VoteResult(StoredVote(ballot_id, vote.client_id, status, flag), created=True)
+
+
+_BALLOT_COLUMNS = (
+    "client_id", "unit_id", "counter_id", "channel", "questionnaire_id", "answered_at",
+    "received_at", "counted_at", "local_day", "level", "status", "flag_reason",
+    "respondent_group", "procedure_field", "procedure_code", "dossier_hash", "device_id",
+    "submitted_by_id", "content_hash",
+)
+
+
+def _pg_vote_statement() -> Any:
+    """One round trip: ballot, answers, queue entry, own-unit day and month cells."""
+    cell = "unit_id, {period}, channel, status, level"
+    upsert = (
+        "INSERT INTO {table} (unit_id, {period}, channel, status, level, count) "
+        "SELECT :unit_id, :{param}, :channel, :status, :level, 1 FROM b "
+        "WHERE CAST(:rolled AS boolean) "
+        "ON CONFLICT (" + cell + ") DO UPDATE SET count = {table}.count + 1")
+    sql = (
+        "WITH b AS (INSERT INTO ballot (" + ", ".join(_BALLOT_COLUMNS) + ") VALUES ("
+        + ", ".join(f":{c}" for c in _BALLOT_COLUMNS) + ") "
+        "ON CONFLICT (client_id) DO NOTHING RETURNING id), "
+        "a AS (INSERT INTO answer (ballot_id, item_id, value) "
+        "SELECT b.id, x.item_id, x.value FROM b, "
+        "unnest(CAST(:item_ids AS integer[]), CAST(:answer_values AS text[])) "
+        "AS x(item_id, value)), "
+        "q AS (INSERT INTO fold_queue (ballot_id) SELECT id FROM b "
+        "WHERE CAST(:rolled AS boolean)), "
+        "d AS (" + upsert.format(table="daily_tally", period="day", param="local_day") + "), "
+        "m AS (" + upsert.format(table="monthly_tally", period="month", param="month") + ") "
+        "SELECT id FROM b")
+    types = {c.name: c.type for c in Ballot.__table__.c if c.name in _BALLOT_COLUMNS}
+    return text(sql).bindparams(*(bindparam(name, type_=t) for name, t in types.items()))
+
+
+_PG_VOTE = _pg_vote_statement()
+
+
+def _sqlite_statements() -> dict[str, Any]:
+    ballot, answer = Ballot.__table__, Answer.__table__
+    out: dict[str, Any] = {
+        "ballot": sqlite.insert(ballot)
+        .values({c: bindparam(c) for c in _BALLOT_COLUMNS})
+        .on_conflict_do_nothing(index_elements=[ballot.c.client_id])
+        .returning(ballot.c.id),
+        "answers": insert(answer),
+        "queue": insert(FoldQueue.__table__).values(ballot_id=bindparam("ballot_id")),
+    }
+    for name, table, period in (("daily", DailyTally.__table__, "day"),
+                                ("monthly", MonthlyTally.__table__, "month")):
+        keys = ("unit_id", period, "channel", "status", "level")
+        out[name] = (sqlite.insert(table).values({**{k: bindparam(k) for k in keys}, "count": 1})
+                     .on_conflict_do_update(index_elements=[table.c[k] for k in keys],
+                                            set_={"count": table.c.count + 1}))
+    return out
+
+
+_SQLITE = _sqlite_statements()
+
+
+def _store_one_by_one(session: Session, row: dict[str, Any], answers: list[tuple[int, str]],
+                      rolled: bool) -> int | None:
+    ballot_id: int | None = session.execute(_SQLITE["ballot"], row).scalar()
+    if ballot_id is None:
+        return None
+    if answers:
+        session.execute(_SQLITE["answers"], [
+            {"ballot_id": ballot_id, "item_id": item, "value": value} for item, value in answers])
+    if rolled:
+        session.execute(_SQLITE["queue"], {"ballot_id": ballot_id})
+        cell = {k: row[k] for k in ("unit_id", "channel", "status", "level")}
+        session.execute(_SQLITE["daily"], {**cell, "day": row["local_day"]})
+        session.execute(_SQLITE["monthly"], {**cell, "month": row["local_day"].replace(day=1)})
+    return ballot_id
 
 
 def _replay(session: Session, client_id: uuid.UUID, digest: str) -> VoteResult:
@@ -363,7 +449,8 @@ def _utc_convertible(moment: datetime) -> bool:
 
 
 def _unit_and_counter(session: Session, payload: Mapping[str, Any], principal: Principal,
-                      problems: dict[str, Problem]) -> tuple[Unit | None, Counter | None]:
+                      problems: dict[str, Problem]
+                      ) -> tuple[Unit | Place | None, Counter | Place | None]:
     unit_code, counter_code = payload.get("unit"), payload.get("counter")
     if principal.pinned:
         assert principal.unit is not None
@@ -407,10 +494,13 @@ def _channel(value: Any, principal: Principal, problems: dict[str, Problem]) -> 
 
 
 def _questionnaire(session: Session, payload: Mapping[str, Any], problems: dict[str, Problem],
-                   unit_id: int | None, channel: str | None,
-                   policy: VotePolicy) -> QuestionnaireVersion | None:
+                   unit_id: int | None, channel: str | None, policy: VotePolicy,
+                   catalogue: tuple[int, int] | None = None) -> QuestionnaireVersion | None:
     """The version named in the submission; else the one assigned to the unit and channel
-    today; else the latest counter ballot."""
+    today; else the latest counter ballot.
+
+    With ``catalogue`` (the generation of assignments and versions read in this transaction)
+    the unnamed case comes from a per-process cache valid for that generation."""
     code = payload.get("questionnaire")
     version = payload.get("version")
     if code is not None and not isinstance(code, str):
@@ -422,15 +512,23 @@ def _questionnaire(session: Session, payload: Mapping[str, Any], problems: dict[
         return None
     if code is None and version is None and unit_id is not None and channel is not None:
         today = datetime.now(policy.timezone).date()
-        assigned = assigned_questionnaire(session, unit_id, channel, today)
-        if assigned is not None:
-            return assigned
+        if catalogue is not None:
+            return cached_questionnaire(
+                (unit_id, channel, today), catalogue,
+                lambda: _unnamed_questionnaire(session, unit_id, channel, today))
+        return _unnamed_questionnaire(session, unit_id, channel, today)
     code = code or DEFAULT_QUESTIONNAIRE
     found = questionnaire_version(session, code, version)
     if found is None:
         problems["questionnaire"] = Problem(
             "unknown_questionnaire", {"code": code[:40], "version": version or "?"})
     return found
+
+
+def _unnamed_questionnaire(session: Session, unit_id: int, channel: str,
+                           on: date) -> QuestionnaireVersion | None:
+    return (assigned_questionnaire(session, unit_id, channel, on)
+            or questionnaire_version(session, DEFAULT_QUESTIONNAIRE))
 
 
 def _optional_choice(payload: Mapping[str, Any], name: str, allowed: tuple[str, ...],

@@ -96,7 +96,8 @@ def close() -> ResponseReturnValue:
         flash("Ghi chú tối đa 1000 ký tự.", "error")
         return redirect(back), 303
     try:
-        snapshot = snapshots.close_period(get_session(), unit, selection.period, user, note)
+        snapshot = snapshots.close_period(get_session(), unit, selection.period, user, note,
+                                              tz=ZoneInfo(current_app.config["TIMEZONE"]))
     except snapshots.CloseError as exc:
         flash(str(exc), "error")
         return redirect(back), 303
@@ -114,7 +115,8 @@ def show(snapshot_id: int) -> ResponseReturnValue:
         abort(404)
     unit = session.get(Unit, snapshot.unit_id)
     if snapshot.reopened_at is None:
-        changes, differing = snapshots.changes_since_close(session, snapshot)
+        changes, differing = snapshots.changes_since_close(
+            session, snapshot, tz=ZoneInfo(current_app.config["TIMEZONE"]))
         reopen = None
     else:
         reopen = snapshots.audit_details(session, snapshot.id, "period.reopen") or {}
@@ -145,7 +147,8 @@ def reopen(snapshot_id: int) -> ResponseReturnValue:
         flash("Ghi chú tối đa 1000 ký tự.", "error")
         return redirect(url_for(".show", snapshot_id=snapshot.id)), 303
     try:
-        changes = snapshots.reopen_period(session, snapshot, user, note)
+        changes = snapshots.reopen_period(session, snapshot, user, note,
+                                                tz=ZoneInfo(current_app.config["TIMEZONE"]))
     except snapshots.CloseError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".show", snapshot_id=snapshot.id)), 303

@@ -8,7 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey_app.domain.periods import Period, quarter
 from survey_app.models import AuditEvent, Ballot, PeriodSnapshot, SubtreeTally
@@ -67,7 +67,11 @@ def number(text: str) -> float:
 
 # --- the rollup ------------------------------------------------------------------------------
 
-def test_votes_bump_their_unit_and_every_ancestor(votes, world, session):
+def test_folded_votes_count_for_their_unit_and_every_ancestor(votes, world, session, runner):
+    assert session.scalar(select(func.count()).select_from(SubtreeTally)) == 0  # not yet folded
+    fold = runner.invoke(args=["tallies", "fold"])
+    assert fold.exit_code == 0 and "Folded 47 ballot(s)" in fold.output, fold.output
+    session.rollback()
     rows = session.execute(
         select(SubtreeTally.unit_id, SubtreeTally.count)
         .where(SubtreeTally.dimension == "channel", SubtreeTally.month == date(2026, 7, 1),
@@ -83,10 +87,11 @@ def test_votes_bump_their_unit_and_every_ancestor(votes, world, session):
         .where(SubtreeTally.dimension == "reason",
                SubtreeTally.unit_id == world.units["DN"].id)).all())
     assert reasons == {"waiting_time": 3, "fees": 3}
-    assert breakdowns.live_breakdowns(session) == dict(breakdowns.counted_breakdowns(session, TZ))
+    assert breakdowns.breakdown_drift(session, TZ) == 0
 
 
 def test_rebuild_restores_a_damaged_rollup(votes, session, runner):
+    assert runner.invoke(args=["tallies", "fold"]).exit_code == 0
     assert runner.invoke(args=["tallies", "check"]).exit_code == 0
     with session.get_bind().begin() as conn:
         conn.execute(SubtreeTally.__table__.delete().where(SubtreeTally.dimension == "hour"))
@@ -241,7 +246,7 @@ def test_reinstating_a_flagged_vote_counts_it_and_is_audited(client, world, vote
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "ballot.reinstate"))
     assert event.details["note"] == "Đã xác minh với bộ phận một cửa"
     assert event.details["status"] == ["flagged", "valid"]
-    assert breakdowns.live_breakdowns(session) == dict(breakdowns.counted_breakdowns(session, TZ))
+    assert breakdowns.breakdown_drift(session, TZ) == 0
 
 
 # --- period close --------------------------------------------------------------------------
@@ -309,9 +314,9 @@ def test_the_hash_depends_only_on_the_numbers(client, world, votes, session, app
 
     period = Period(date(2026, 7, 1), date(2026, 9, 30))
     with get_db(app).transaction() as s:
-        first = snapshots.close_period(s, s.merge(world.units["DN"]), period, None)
-        snapshots.reopen_period(s, first, None, "kiểm tra")
-        second = snapshots.close_period(s, s.merge(world.units["DN"]), period, None)
+        first = snapshots.close_period(s, s.merge(world.units["DN"]), period, None, tz=TZ)
+        snapshots.reopen_period(s, first, None, "kiểm tra", tz=TZ)
+        second = snapshots.close_period(s, s.merge(world.units["DN"]), period, None, tz=TZ)
         assert first.content_hash == second.content_hash
         # tampering with a stored cell is detected
         cell = s.scalars(select(snapshots.SnapshotCell).where(
@@ -326,7 +331,7 @@ def test_a_part_month_period_cannot_be_closed(app, world):
 
     with get_db(app).transaction() as s, pytest.raises(snapshots.CloseError):
         snapshots.close_period(s, s.merge(world.units["DN"]),
-                               Period(date(2026, 7, 2), date(2026, 7, 31)), None)
+                               Period(date(2026, 7, 2), date(2026, 7, 31)), None, tz=TZ)
 
 
 def test_periods_from_the_command_line(runner, world, votes, session):

@@ -34,8 +34,7 @@ def principal_for(token: str | None) -> votes.Principal | None:
         return None
     session = get_session()
     if token.startswith(DEVICE_TOKEN_PREFIX):
-        device = accounts.device_for_token(session, token)
-        return votes.Principal.for_device(device) if device else None
+        return kiosk.kiosk_principal(session, token, datetime.now(timezone.utc))
     if token.startswith(API_TOKEN_PREFIX):
         user = accounts.user_for_token(session, token)
         return votes.Principal(user=user) if user else None

@@ -1,0 +1,148 @@
+"""The kiosk vote path at the hardware's pace (issue 19): statements per vote, revocation with
+warm caches in two app instances, and folding the subtree rollup exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from survey_app.db import get_db
+from survey_app.models import FoldQueue
+from survey_app.services import breakdowns, folding
+from survey_app.services import kiosk as kiosk_service
+from tests.factories import vote
+from tests.statements import counting
+
+#: Statements (not counting BEGIN/COMMIT) one kiosk vote runs once caches are warm. PostgreSQL
+#: runs the device check, the burst count and one INSERT with data-modifying CTEs; SQLite has
+#: no data-modifying CTEs and stores the ballot, answers, queue entry and own-unit cells apart.
+BUDGET = {"postgresql": 3, "sqlite": 7}
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _queued(session) -> int:
+    session.rollback()
+    return session.scalar(select(func.count()).select_from(FoldQueue))
+
+
+def test_a_kiosk_vote_runs_at_most_its_statement_budget(app, client, world):
+    auth = world.auth(world.device_token)
+    for _ in range(3):  # warm the per-process caches
+        assert client.post("/api/v1/votes", json=vote(), headers=auth).status_code == 201
+    engine = get_db(app).engine
+    with counting(engine) as counted:
+        assert client.post("/api/v1/votes", json=vote("not_satisfied"),
+                           headers=auth).status_code == 201
+    assert len(counted) <= BUDGET[engine.dialect.name], "\n".join(counted.statements)
+
+
+def test_revocation_refuses_the_next_vote_with_caches_warm_in_two_apps(app, world):
+    """Two app instances on one database stand for two gunicorn workers: each has its own
+    per-process caches warm when the other revokes the tablet."""
+    from survey_app import create_app
+
+    other = create_app({**app.config})
+    auth = world.auth(world.device_token)
+    first, second = app.test_client(), other.test_client()
+    for client in (first, second):
+        assert client.post("/api/v1/votes", json=vote(), headers=auth).status_code == 201
+    with other.app_context():
+        db = get_db(other)
+        with db.transaction() as s:
+            device = kiosk_service.device_by_token(s, world.device_token)[0]
+            assert kiosk_service.revoke_device(s, device, datetime.now(timezone.utc))
+    try:
+        for client in (first, second):
+            refused = client.post("/api/v1/votes", json=vote(), headers=auth)
+            assert refused.status_code == 401 and refused.json["error"] == "revoked"
+    finally:
+        get_db(other).dispose()
+
+
+def _ballots(client, auth, n):
+    for i in range(n):
+        level = ("very_satisfied", "satisfied", "not_satisfied")[i % 3]
+        extra = {"answers": {"overall": level, "reasons": ["waiting_time"]}} \
+            if level == "not_satisfied" else {}
+        assert client.post("/api/v1/votes", json=vote(level, **extra),
+                           headers=auth).status_code == 201
+
+
+def _drift(session):
+    session.rollback()
+    return breakdowns.breakdown_drift(session, TZ)
+
+
+def test_rollup_plus_queue_equals_a_recount_at_every_step_of_folding(app, client, world,
+                                                                     session):
+    _ballots(client, world.auth(world.device_token), 9)
+    db = get_db(app)
+    assert _drift(session) == 0 and _queued(session) == 9
+    with db.transaction() as s:
+        assert folding.fold_pending(s, TZ, batch=4) == 4
+    assert _drift(session) == 0 and _queued(session) == 5
+    live = breakdowns.live_breakdowns(session)
+    assert live, "a fold of four ballots writes rows"
+    with db.transaction() as s:
+        assert folding.fold_pending(s, TZ) == 5
+    assert _drift(session) == 0 and _queued(session) == 0
+    folded = breakdowns.live_breakdowns(session)
+    with db.transaction() as s:
+        assert folding.fold_pending(s, TZ) == 0  # folding again changes nothing
+    session.rollback()
+    assert breakdowns.live_breakdowns(session) == folded
+    assert folded == {k: v for k, v in breakdowns.counted_breakdowns(session, TZ).items() if v}
+
+
+def test_two_folders_racing_fold_each_ballot_once(app, client, world, session):
+    if get_db(app).engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    _ballots(client, world.auth(world.device_token), 60)
+    db = get_db(app)
+    barrier = threading.Barrier(2)
+    taken: list[int] = []
+
+    def folder() -> None:
+        with db.transaction() as s:
+            barrier.wait()
+            n = folding.fold_pending(s, TZ, batch=40)
+            time.sleep(0.2)  # hold the claimed rows while the other folder claims
+            taken.append(n)
+
+    threads = [threading.Thread(target=folder) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(taken) == [20, 40]  # the second skipped the first one's forty
+    assert _drift(session) == 0 and _queued(session) == 0
+
+
+@pytest.mark.parametrize("fold_first", [True, False])
+def test_reinstating_a_ballot_keeps_rollup_plus_queue_equal_to_a_recount(
+        app, client, world, session, fold_first):
+    """A burst-flagged ballot reinstated before or after it is folded counts once, as valid."""
+    from survey_app.models import Ballot
+    from survey_app.services.ballots import set_ballot_status
+
+    at = datetime.now(timezone.utc).isoformat()
+    auth = world.auth(world.device_token)
+    for _ in range(7):  # the same answer time: the sixth and seventh are a burst
+        assert client.post("/api/v1/votes", json=vote(at=at), headers=auth).status_code == 201
+    db = get_db(app)
+    if fold_first:
+        with db.transaction() as s:
+            assert folding.fold_pending(s, TZ) == 7
+    with db.transaction() as s:
+        flagged = s.scalars(select(Ballot).where(Ballot.status == "flagged")).all()
+        assert len(flagged) == 2
+        set_ballot_status(s, flagged[0], "valid", None, tz=TZ)
+    assert _drift(session) == 0
+    with db.transaction() as s:
+        folding.fold_pending(s, TZ)
+    assert _drift(session) == 0 and _queued(session) == 0
