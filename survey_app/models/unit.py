@@ -12,6 +12,11 @@ from ..domain.vocab import UNIT_KINDS
 from ._types import UTCDateTime, one_of, utcnow
 
 
+def in_force(valid_from: date | None, valid_to: date | None, day: date) -> bool:
+    """Whether ``day`` lies in a validity range whose open ends are unbounded."""
+    return (valid_from is None or valid_from <= day) and (valid_to is None or day <= valid_to)
+
+
 class Unit(Base):
     """A node of the unit tree: province → department / district / commune → one-stop unit.
 
@@ -50,8 +55,7 @@ class Unit(Base):
 
     def in_force(self, day: date) -> bool:
         """Whether the unit exists on ``day`` (open validity dates are unbounded)."""
-        return ((self.valid_from is None or self.valid_from <= day)
-                and (self.valid_to is None or day <= self.valid_to))
+        return in_force(self.valid_from, self.valid_to, day)
     counters: Mapped[list[Counter]] = relationship(back_populates="unit")
 
 

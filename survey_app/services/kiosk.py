@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -250,8 +250,10 @@ class _KnownDevice:
 _known: dict[str, _KnownDevice] = {}
 _KNOWN_MAX = 100_000
 _device = KioskDevice.__table__
+_unit = Unit.__table__
 _DEVICE_CHECK = (select(_device.c.revoked_at.is_(None), _device.c.last_seen_at,
-                        *catalogue_generation())
+                        _unit.c.valid_from, _unit.c.valid_to, *catalogue_generation())
+                 .select_from(_device.join(_unit, _unit.c.id == _device.c.unit_id))
                  .where(_device.c.id == bindparam("id")))
 _TOUCH = (update(_device).where(_device.c.id == bindparam("device"))
           .values(last_seen_at=bindparam("now")))
@@ -263,8 +265,9 @@ def kiosk_principal(session: Session, token: str, now: datetime) -> Principal | 
     The device's id, unit and counter come from a per-process cache after the first request;
     every request still runs one statement in its own transaction that reads whether the device
     is revoked (so a revocation committed by any worker refuses the next vote at once), when it
-    was last seen, and the questionnaire catalogue's generation (so the questionnaire cache is
-    never stale). ``last_seen_at`` is refreshed at most every few minutes.
+    was last seen, its unit's validity dates (so a unit merged away takes no more votes), and the
+    questionnaire catalogue's generation (so the questionnaire cache is never stale).
+    ``last_seen_at`` is refreshed at most every few minutes.
     """
     digest = token_digest(token)
     known = _known.get(digest)
@@ -288,8 +291,9 @@ def kiosk_principal(session: Session, token: str, now: datetime) -> Principal | 
     last_seen = row[1]
     if last_seen is None or now - last_seen > TOUCH_INTERVAL:
         session.execute(_TOUCH, {"now": now, "device": known.id})
-    return Principal(device_id=known.id, unit=known.unit, counter=known.counter,
-                     channel="kiosk", catalogue=(int(row[2]), int(row[3])))
+    unit = replace(known.unit, valid_from=row[2], valid_to=row[3])  # a merge ends it at once
+    return Principal(device_id=known.id, unit=unit, counter=known.counter,
+                     channel="kiosk", catalogue=(int(row[4]), int(row[5])))
 
 
 def mark_seen(device: KioskDevice, now: datetime) -> None:

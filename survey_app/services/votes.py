@@ -34,6 +34,7 @@ from ..models import (
     Unit,
     UserAccount,
 )
+from ..models.unit import in_force as unit_in_force
 from .access import may_enter_paper
 from .errors import Conflict, Forbidden, Invalid
 from .questionnaires import (
@@ -86,6 +87,12 @@ class Place:
 
     id: int
     code: str
+    #: A unit's validity, read fresh with every request's device check (merges end units).
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def in_force(self, day: date) -> bool:
+        return unit_in_force(self.valid_from, self.valid_to, day)
 
 
 @dataclass(frozen=True, slots=True)

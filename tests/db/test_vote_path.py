@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from survey_app.db import get_db
-from survey_app.models import FoldQueue
+from survey_app.models import Ballot, FoldQueue, Unit
 from survey_app.services import breakdowns, folding
 from survey_app.services import kiosk as kiosk_service
 from tests.factories import vote
@@ -62,6 +62,25 @@ def test_revocation_refuses_the_next_vote_with_caches_warm_in_two_apps(app, worl
             assert refused.status_code == 401 and refused.json["error"] == "revoked"
     finally:
         get_db(other).dispose()
+
+
+def test_a_unit_merged_away_refuses_the_next_kiosk_vote_with_caches_warm(app, client, world,
+                                                                         session):
+    """The cached kiosk principal reads its unit's validity with the device check: a tablet
+    whose commune was merged yesterday gets a clear 422 on its next vote, not a ballot."""
+    auth = world.auth(world.device_token)
+    assert client.post("/api/v1/votes", json=vote(), headers=auth).status_code == 201
+    device = kiosk_service.device_by_token(session, world.device_token)[0]
+    unit = session.get(Unit, device.unit_id)
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    unit.valid_to = today - timedelta(days=1)
+    session.commit()
+    refused = client.post("/api/v1/votes", json=vote(), headers=auth)
+    assert refused.status_code == 422
+    message = refused.json["errors"]["unit"]
+    assert f"Đơn vị {unit.code} không còn hoặc chưa hoạt động vào ngày {today:%d/%m/%Y}" in message
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Ballot)) == 1
 
 
 def _ballots(client, auth, n):
