@@ -59,11 +59,7 @@ def tallies_fold(loop: bool, batch: int, sleep: float) -> None:
     db = get_db(current_app)
     total = 0
     while True:
-        with db.transaction() as session:
-            n = folding.fold_pending(session, tz, batch=batch)
-        total += n
-        if n:
-            continue
+        total += folding.fold_all(db.transaction, tz, batch=batch)
         if not loop:
             break
         time.sleep(sleep)

@@ -1,6 +1,7 @@
-"""``flask --app survey_app worker [--once]``: the process that sends what requests only wrote
-down — the outbox's e-mails and webhook events — and runs the loop's periodic jobs (alert rules,
-erasing callback numbers of long-closed cases). ``webhooks add | list | remove`` registers the
+"""``flask --app survey_app worker [--once]``: the process that does what requests only wrote
+down — folds stored votes into the subtree rollup, sends the outbox's e-mails and webhook
+events — and runs the loop's periodic jobs (alert rules, weekly digests, erasing callback
+numbers of long-closed cases). ``webhooks add | list | remove`` registers the
 receivers.
 
 Run it beside gunicorn (docs/alerts.md has a systemd unit). Several workers may run at once.
@@ -18,7 +19,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from ..db import get_db
 from ..models import AlertRule, Unit, Webhook
-from ..services import alerts, cases, digest, outbox
+from ..services import alerts, cases, digest, folding, outbox
 from ..services.audit import record_action
 from ..services.errors import Conflict, Invalid
 from ..services.state import AlreadyChanged
@@ -83,10 +84,18 @@ def erase_callback_numbers(app: Flask, now: datetime) -> str | None:
     return f"cases: {erased} callback numbers erased" if erased else None
 
 
+def fold_ballots(app: Flask, now: datetime) -> str | None:
+    """Votes stored since the last round into the subtree rollup (docs/integrity.md)."""
+    from zoneinfo import ZoneInfo
+
+    folded = folding.fold_all(get_db(app).transaction, ZoneInfo(app.config["TIMEZONE"]))
+    return f"folding: {folded} ballots" if folded else None
+
+
 #: Jobs of a round before the outbox is sent, each ``job(app, now) -> str | None`` (a line to
 #: print).
-JOBS: list[Callable[[Flask, datetime], str | None]] = [evaluate_alerts, weekly_digests,
-                                                       erase_callback_numbers]
+JOBS: list[Callable[[Flask, datetime], str | None]] = [fold_ballots, evaluate_alerts,
+                                                       weekly_digests, erase_callback_numbers]
 
 
 def _now() -> datetime:

@@ -19,7 +19,8 @@ a vote shows on a dashboard the moment it is stored.
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -101,3 +102,16 @@ def pending_cells(session: Session, tz: ZoneInfo, *, targets: Iterable[int] | No
 def is_queued(session: Session, ballot_id: int) -> bool:
     return session.scalar(
         select(FoldQueue.ballot_id).where(FoldQueue.ballot_id == ballot_id)) is not None
+
+
+def fold_all(transaction: Callable[[], AbstractContextManager[Session]], tz: ZoneInfo, *,
+             batch: int = DEFAULT_BATCH) -> int:
+    """Fold until the queue is empty (or held by other folders), one transaction per batch;
+    returns how many ballots this call folded. The worker's job and ``tallies fold`` use it."""
+    total = 0
+    while True:
+        with transaction() as session:
+            n = fold_pending(session, tz, batch=batch)
+        total += n
+        if not n:
+            return total

@@ -165,3 +165,15 @@ def test_reinstating_a_ballot_keeps_rollup_plus_queue_equal_to_a_recount(
     with db.transaction() as s:
         folding.fold_pending(s, TZ)
     assert _drift(session) == 0 and _queued(session) == 0
+
+
+def test_the_worker_folds_the_queue_in_its_round(app, client, runner, world, session):
+    """`flask worker` runs the folding job (no separate process needed): after one round the
+    queue is empty and the subtree rollup equals a recount."""
+    _ballots(client, world.auth(world.device_token), 6)
+    assert _queued(session) == 6
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "folding: 6 ballots" in result.output
+    assert _queued(session) == 0
+    assert _drift(session) == 0
