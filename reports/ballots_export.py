@@ -30,13 +30,20 @@ FIXED_TIME = datetime(2000, 1, 1)
 
 
 def ballots_csv(rows: Iterable[tuple], *, bom: bool = True) -> Iterator[bytes]:
+    return stream_csv(BALLOT_COLUMNS, ([v.isoformat() if isinstance(v, date) else v for v in row]
+                                       for row in rows), bom=bom)
+
+
+def stream_csv(header: Iterable[str], rows: Iterable[Iterable[object]], *,
+               bom: bool = True) -> Iterator[bytes]:
+    """A formula-safe CSV streamed in chunks of CSV_ROWS_PER_CHUNK rows (the BOM, if asked, on
+    the first chunk only)."""
     buffer = io.StringIO()
     writer = csv_writer(buffer)
-    writer.writerow(BALLOT_COLUMNS)
-    pending = 0
-    first = True
+    writer.writerow(header)
+    pending, first = 0, True
     for row in rows:
-        writer.writerow([v.isoformat() if isinstance(v, date) else v for v in row])
+        writer.writerow(row)
         pending += 1
         if pending >= CSV_ROWS_PER_CHUNK:
             yield _take(buffer, bom and first)

@@ -7,7 +7,6 @@ export (``reports/ballots_export.py``): rows in, byte chunks out, nothing held i
 
 from __future__ import annotations
 
-import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -16,37 +15,20 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from .cells import append_row, as_text, csv_writer
+from .ballots_export import stream_csv
+from .cells import append_row, as_text
 
 COMMENT_COLUMNS = (
     "Mã ý kiến", "Thời điểm (giờ VN)", "Đơn vị (mã)", "Đơn vị", "Quầy", "Kênh",
     "Mức đánh giá", "Lý do chưa hài lòng", "Ý kiến", "Trạng thái phiếu", "Lý do gắn cờ",
     "Phản ánh số",
 )
-CSV_ROWS_PER_CHUNK = 500
 XLSX_CHUNK = 64 * 1024
 FIXED_TIME = datetime(2000, 1, 1)
 
 
 def comments_csv(rows: Iterable[tuple], *, bom: bool = True) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv_writer(buffer)
-    writer.writerow(COMMENT_COLUMNS)
-    pending, first = 0, True
-    for row in rows:
-        writer.writerow(row)
-        pending += 1
-        if pending >= CSV_ROWS_PER_CHUNK:
-            yield _take(buffer, bom and first)
-            first, pending = False, 0
-    yield _take(buffer, bom and first)
-
-
-def _take(buffer: io.StringIO, bom: bool) -> bytes:
-    data = buffer.getvalue().encode("utf-8")
-    buffer.seek(0)
-    buffer.truncate()
-    return (b"\xef\xbb\xbf" + data) if bom else data
+    return stream_csv(COMMENT_COLUMNS, rows, bom=bom)
 
 
 def comments_xlsx(rows: Iterable[tuple]) -> Iterator[bytes]:
