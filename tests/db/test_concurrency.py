@@ -18,7 +18,9 @@ from sqlalchemy import func, select
 
 from survey_app.db import get_db
 from survey_app.models import (
+    Answer,
     Ballot,
+    FollowupCase,
     KioskDevice,
     PaperBatch,
     PaperSheet,
@@ -180,6 +182,30 @@ def test_a_double_publish_publishes_once_and_a_double_withdraw_withdraws_once(
     assert audit_count(session, "period.withdraw") == 1
     withdrawn = fresh(session).scalars(select(PeriodPublication)).one()
     assert withdrawn.withdrawn_at is not None and withdrawn.withdraw_note == "Sai sót phiếu giấy"
+
+
+# --- follow-up cases ----------------------------------------------------------------------------
+
+def test_a_double_open_from_a_comment_makes_one_case_and_a_double_step_moves_it_once(
+        app, client, world, session, browser):
+    r = client.post("/api/v1/votes", headers=world.auth(world.device_token), json=vote(
+        "not_satisfied", answers={"overall": "not_satisfied", "comment": "Thiếu ghế chờ"}))
+    assert r.status_code == 201
+    answer = session.scalars(select(Answer).where(Answer.value == "Thiếu ghế chờ")).one()
+    browser.login("officer.hc")
+    fields = browser.form("/officer/comments?kind=year", f"/officer/cases/from-comment/{answer.id}")
+    responses = browser.post_at_once(N, f"/officer/cases/from-comment/{answer.id}", fields)
+    assert_no_server_error(responses)
+    assert _count(session, FollowupCase) == 1
+    assert audit_count(session, "case.open") == 1
+
+    case = fresh(session).scalars(select(FollowupCase)).one()
+    fields = browser.form(f"/officer/cases/{case.id}", f"/officer/cases/{case.id}")
+    responses = browser.post_at_once(N, f"/officer/cases/{case.id}",
+                                     {**fields, "to": "in_progress", "note": "Đã gọi lại"})
+    assert_no_server_error(responses)
+    assert audit_count(session, "case.in_progress") == 1
+    assert fresh(session).get(FollowupCase, case.id).status == "in_progress"
 
 
 # --- paper batches and sheets --------------------------------------------------------------------
