@@ -59,19 +59,26 @@ def _take(buffer: io.StringIO, bom: bool) -> bytes:
 
 
 def ballots_xlsx(rows: Iterable[tuple]) -> Iterator[bytes]:
+    return stream_xlsx("Phiếu", BALLOT_COLUMNS, (10, 14, 8, 22, 12, 7, 14, 12, 30, 22, 20, 14, 40),
+                       rows)
+
+
+def stream_xlsx(title: str, header: Iterable[str], widths: Iterable[float],
+                rows: Iterable[Iterable[object]]) -> Iterator[bytes]:
+    """One write-only sheet (bold, frozen header row; every text cell formula-safe), saved
+    with fixed document times and streamed in XLSX_CHUNK pieces."""
     wb = Workbook(write_only=True)
     wb.properties.created = wb.properties.modified = FIXED_TIME
-    ws = wb.create_sheet("Phiếu")
+    ws = wb.create_sheet(title)
     ws.freeze_panes = "A2"
-    widths = (10, 14, 8, 22, 12, 7, 14, 12, 30, 22, 20, 14, 40)
     for index, width in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + index)].width = width
-    header = []
-    for title in BALLOT_COLUMNS:
-        cell = as_text(WriteOnlyCell(ws, value=title))
+    cells = []
+    for name in header:
+        cell = as_text(WriteOnlyCell(ws, value=name))
         cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
+        cells.append(cell)
+    ws.append(cells)
     for row in rows:
         append_row(ws, row)
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
