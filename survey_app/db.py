@@ -9,15 +9,16 @@ honouring the timeout.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic.config import Config as AlembicConfig
 from flask import Flask, Response, g, request
 from sqlalchemy import Engine, MetaData, create_engine, event, func, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -36,6 +37,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+T = TypeVar("T")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The repository's Alembic migrations (``migrations/`` beside the package).
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -61,10 +63,29 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs every request a round trip (a third of a kiosk vote's). A connection
+    # that died with a PostgreSQL restart fails its first statement instead; SQLAlchemy then
+    # drops the whole pool, the vote path retries on a new connection (first_statement) and
+    # any other request answers 503 once per worker, which clients retry.
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
+
+
+def first_statement(session: Session, run: Callable[[], T]) -> T:
+    """``run()``, the first statement of the session's transaction, once more on a new
+    connection when the pooled one turned out dead (PostgreSQL restarted since it was last
+    used; the pool has no pre-ping). Nothing ran before it in this transaction, so running it
+    again repeats nothing; later statements are not retried."""
+    if session.in_transaction():
+        return run()
+    try:
+        return run()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        session.rollback()
+        return run()
 
 
 def prefer_custom_plans(session: Session) -> None:

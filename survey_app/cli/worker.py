@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from ..db import get_db
 from ..models import AlertRule, Unit, Webhook
@@ -136,8 +137,17 @@ def worker(once: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     interval = float(app.config["WORKER_INTERVAL_SECONDS"])
     while True:
-        for line in run_round(app):
-            click.echo(line)
+        try:
+            for line in run_round(app):
+                click.echo(line)
+        except OperationalError as exc:
+            # PostgreSQL restarting or unreachable: nothing of the round was committed (each
+            # job is its own transaction); the pool has dropped its dead connections and the
+            # next round starts over. Votes wait in the fold queue meanwhile.
+            reason = f"database unavailable ({exc.orig.__class__.__name__})"
+            if once:
+                fail(reason)
+            click.echo(f"{reason}; next round in {interval:g} s", err=True)
         if once:
             return
         time.sleep(interval)

@@ -1,4 +1,4 @@
-"""Kiosk tablets: pairing codes, device status and revocation, and the burst check on votes.
+"""Kiosk tablets: pairing codes, device status and revocation, and each vote's device check.
 
 Pairing. An officer (web page or ``flask kiosk pair``) creates a short code for a unit and,
 optionally, a counter. The tablet sends the code once (``POST /kiosk/api/pair``) and receives
@@ -7,7 +7,7 @@ Only a keyed hash of the code is stored; a code expires (15 minutes unless asked
 works once: exchanging it stamps ``used_at`` and the device in one conditional ``UPDATE``, so two
 tablets racing with the same code get one device between them.
 
-Burst. See :func:`burst_flag`.
+The burst rule on kiosk votes lives with the other vote flags (:mod:`.votes`).
 
 Services flush and never commit; the request or command commits once.
 """
@@ -15,17 +15,16 @@ Services flush and never commit; the request or command commits once.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from ..db import first_statement
 from ..domain.problems import Problem
 from ..domain.questionnaire import Definition
-from ..models import Ballot, Counter, KioskDevice, KioskPairingCode, Unit, UserAccount
+from ..models import Counter, KioskDevice, KioskPairingCode, Unit, UserAccount
 from .access import scoped
 from .accounts import TOUCH_INTERVAL, register_kiosk
 from .errors import Gone, Invalid, NotFound, ServiceError
@@ -38,7 +37,7 @@ from .questionnaires import (
 from .security import DEVICE_TOKEN_PREFIX, keyed_hash, token_digest
 from .state import AlreadyChanged, transition
 from .units import require_in_force
-from .votes import Place, Principal, VoteIn
+from .votes import Place, Principal
 
 #: Unambiguous characters only: no 0/O, 1/I/L, so a code read aloud or off paper is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -80,23 +79,6 @@ class PairingUsed(PairingError, Invalid):
     kind = "used"
 
 
-#: Defaults of the burst rule: more than 5 votes answered within 60 s (see :func:`burst_flag`).
-BURST_VOTES = 5
-BURST_SECONDS = 60
-
-
-@dataclass(frozen=True, slots=True)
-class BurstRule:
-    """More than ``votes`` votes from one device answered within ``seconds`` is a burst."""
-
-    votes: int = BURST_VOTES
-    seconds: int = BURST_SECONDS
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> BurstRule:
-        """``KIOSK_BURST_VOTES`` / ``KIOSK_BURST_SECONDS`` (``SURVEY_…`` in the environment)."""
-        return cls(votes=int(config.get("KIOSK_BURST_VOTES", BURST_VOTES)),
-                   seconds=int(config.get("KIOSK_BURST_SECONDS", BURST_SECONDS)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,10 +254,10 @@ def kiosk_principal(session: Session, token: str, now: datetime) -> Principal | 
     digest = token_digest(token)
     known = _known.get(digest)
     if known is None:
-        device = session.scalar(
+        device = first_statement(session, lambda: session.scalar(
             select(KioskDevice)
             .options(joinedload(KioskDevice.unit), joinedload(KioskDevice.counter))
-            .where(KioskDevice.token_hash == digest))
+            .where(KioskDevice.token_hash == digest)))
         if device is None or device.revoked_at is not None:
             return None
         known = _KnownDevice(
@@ -284,7 +266,9 @@ def kiosk_principal(session: Session, token: str, now: datetime) -> Principal | 
         if len(_known) >= _KNOWN_MAX:
             _known.clear()
         _known[digest] = known
-    row = session.execute(_DEVICE_CHECK, {"id": known.id}).first()
+    device_id = known.id
+    row = first_statement(session, lambda: session.execute(_DEVICE_CHECK,
+                                                           {"id": device_id}).first())
     if row is None or not row[0]:
         _known.pop(digest, None)
         return None
@@ -346,66 +330,3 @@ def client_can_ask(definition: Definition) -> bool:
     return ("kiosk" in definition.channels and set(items) <= CLIENT_ITEMS
             and overall is not None and overall.kind == "three_level"
             and all(not item.required for code, item in items.items() if code != "overall"))
-
-
-# ---------------------------------------------------------------------------------------------
-# Burst
-
-
-def burst_flag(session: Session, *, device_id: int, client_id: Any, answered_at: datetime,
-               rule: BurstRule) -> str | None:
-    """``"burst"`` when this device already has ``rule.votes`` or more *other* votes answered
-    in the ``rule.seconds`` up to this vote's answer time; ``None`` otherwise.
-
-    Why answer times and not arrival times. A tablet that lost its network keeps every vote in
-    IndexedDB and, when the network returns, sends the whole queue back to back: hundreds of
-    requests in a few seconds. Their *arrival* looks exactly like a flood, but each vote carries
-    the time the citizen answered (``answered_at``, the tablet's clock), and those are as far
-    apart as the citizens were. Judging the spacing of answer times therefore
-
-    - never flags an honest offline upload, however fast it arrives (one vote every few minutes
-      stays one vote every few minutes);
-    - still flags a real burst that happened while offline (a child tapping the faces twenty
-      times in a minute is twenty answer times within a minute, whenever they arrive);
-    - does not depend on the tablet's clock being right, only on it running: a wrong absolute
-      time moves every vote together and keeps their spacing (a wrong clock is flagged
-      separately, as ``clock_ahead`` / ``clock_too_old``).
-
-    The client itself cannot produce votes closer than its input lock and thank-you screen
-    (about 3–5 s), and a counter serves one citizen at a time, so more than ``votes`` in
-    ``seconds`` (default: more than 5 in 60 s) is faster than people queueing at one counter.
-
-    Only the votes beyond the limit are flagged: the first ones in a window may well be real.
-    The window looks back from each vote, and the queue sends oldest first, so a vote is
-    compared with the ones answered before it. Flagged votes are stored and counted apart,
-    never dropped; an officer may reinstate them. The count stops at ``rule.votes`` rows (a
-    bounded look-up on ``ix_ballot_device_answered``), so a flood costs no more per vote than
-    a trickle.
-
-    A limit of what this can know: whoever holds a device token can also forge answer times.
-    The token is the trust boundary; revoke it (``flask kiosk revoke`` or the officer page).
-    """
-    if rule.votes <= 0 or rule.seconds <= 0:
-        return None
-    earlier = session.scalar(_BURST_COUNT, {
-        "device": device_id, "start": answered_at - timedelta(seconds=rule.seconds),
-        "at": answered_at, "client": client_id, "limit": rule.votes}) or 0
-    return "burst" if earlier >= rule.votes else None
-
-
-#: Built once: the votes of a device answered in a window, counted up to a limit.
-_BURST_COUNT = select(func.count()).select_from(
-    select(Ballot.id)
-    .where(Ballot.device_id == bindparam("device"), Ballot.answered_at > bindparam("start"),
-           Ballot.answered_at <= bindparam("at"), Ballot.client_id != bindparam("client"))
-    .limit(bindparam("limit"))
-    .subquery())
-
-
-def flag_burst(session: Session, vote: VoteIn, rule: BurstRule) -> None:
-    """Set ``vote.flag`` to ``"burst"`` for a kiosk vote over the limit (:func:`burst_flag`);
-    a vote already flagged by another check keeps its reason. Call before ``record_vote``."""
-    if vote.device_id is None or vote.channel != "kiosk" or vote.flag is not None:
-        return
-    vote.flag = burst_flag(session, device_id=vote.device_id, client_id=vote.client_id,
-                           answered_at=vote.answered_at, rule=rule)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -123,6 +123,29 @@ class Principal:
         return self.channel is not None
 
 
+#: Defaults of the burst rule: more than 5 votes answered within 60 s (see :func:`burst_flag`).
+BURST_VOTES = 5
+BURST_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class BurstRule:
+    """More than ``votes`` votes from one device answered within ``seconds`` is a burst."""
+
+    votes: int = BURST_VOTES
+    seconds: int = BURST_SECONDS
+
+    @property
+    def enabled(self) -> bool:
+        return self.votes > 0 and self.seconds > 0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> BurstRule:
+        """``KIOSK_BURST_VOTES`` / ``KIOSK_BURST_SECONDS`` (``SURVEY_…`` in the environment)."""
+        return cls(votes=int(config.get("KIOSK_BURST_VOTES", BURST_VOTES)),
+                   seconds=int(config.get("KIOSK_BURST_SECONDS", BURST_SECONDS)))
+
+
 @dataclass(frozen=True, slots=True)
 class VotePolicy:
     """Settings from the app config that decide how a vote is stored."""
@@ -131,6 +154,7 @@ class VotePolicy:
     secret_key: str
     clock_skew: timedelta = timedelta(minutes=5)
     max_age: timedelta = timedelta(days=30)
+    burst: BurstRule = BurstRule()
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> VotePolicy:
@@ -139,6 +163,7 @@ class VotePolicy:
             timezone=ZoneInfo(cfg["TIMEZONE"]), secret_key=cfg["SECRET_KEY"],
             clock_skew=timedelta(seconds=int(cfg["CLOCK_SKEW_SECONDS"])),
             max_age=timedelta(days=int(cfg["MAX_ANSWER_AGE_DAYS"])),
+            burst=BurstRule.from_config(cfg),
         )
 
 
@@ -286,15 +311,16 @@ def record_vote(
     # Paper ballots are keyed in long after they were filled in; their date is not a clock.
     counted = counted_time(vote.answered_at, received_at, skew=policy.clock_skew,
                            max_age=None if vote.channel == "paper" else policy.max_age)
-    flag = vote.flag or counted.flag
-    status = "flagged" if flag else "valid"
+    # Which flag wins: one set before storing (vote.flag), then the burst rule, then the clock.
+    burst = policy.burst if (vote.channel == "kiosk" and vote.device_id is not None
+                             and vote.flag is None and policy.burst.enabled) else None
     level = vote.questionnaire.definition.level_of(vote.answers)
     local_day = local_date(counted.at, policy.timezone)
     row = {
         "client_id": vote.client_id, "unit_id": vote.unit_id, "counter_id": vote.counter_id,
         "channel": vote.channel, "questionnaire_id": vote.questionnaire.id,
         "answered_at": vote.answered_at, "received_at": received_at, "counted_at": counted.at,
-        "local_day": local_day, "level": level, "status": status, "flag_reason": flag,
+        "local_day": local_day, "level": level,
         "respondent_group": vote.respondent_group, "procedure_field": vote.procedure_field,
         "procedure_code": vote.procedure_code, "dossier_hash": vote.dossier_hash,
         "device_id": vote.device_id, "submitted_by_id": vote.user_id, "content_hash": digest,
@@ -306,14 +332,26 @@ def record_vote(
     ]
     rolled = level is not None
     if session.get_bind().dialect.name == "postgresql":
-        ballot_id = session.execute(_PG_VOTE, {
+        # the burst count is a subquery of the same statement: no round trip of its own
+        stored = session.execute(_PG_VOTE, {
             **row, "month": local_day.replace(day=1), "rolled": rolled,
             "item_ids": [i for i, _ in answers], "answer_values": [v for _, v in answers],
-        }).scalar()
+            "preset_flag": vote.flag, "clock_flag": counted.flag,
+            "burst_limit": burst.votes if burst else 0,
+            "burst_start": vote.answered_at - timedelta(seconds=burst.seconds if burst else 0),
+        }).first()
+        if stored is None:
+            return _replay(session, vote.client_id, digest)
+        ballot_id, status, flag = stored
     else:
-        ballot_id = _store_one_by_one(session, row, answers, rolled)
-    if ballot_id is None:
-        return _replay(session, vote.client_id, digest)
+        flag = vote.flag or (burst and burst_flag(
+            session, device_id=vote.device_id, client_id=vote.client_id,
+            answered_at=vote.answered_at, rule=burst)) or counted.flag
+        status = "flagged" if flag else "valid"
+        ballot_id = _store_one_by_one(
+            session, {**row, "status": status, "flag_reason": flag}, answers, rolled)
+        if ballot_id is None:
+            return _replay(session, vote.client_id, digest)
     return VoteResult(StoredVote(ballot_id, vote.client_id, status, flag), created=True)
 
 
@@ -326,17 +364,30 @@ _BALLOT_COLUMNS = (
 
 
 def _pg_vote_statement() -> Any:
-    """One round trip: ballot, answers, queue entry, own-unit day and month cells."""
+    """One round trip: the burst count, ballot, answers, queue entry, own-unit day and month
+    cells. ``f`` decides the flag (:func:`record_vote`'s order: preset, burst, clock) with the
+    burst count of :func:`burst_flag` as a subquery; ``burst_limit`` 0 skips it."""
     cell = "unit_id, {period}, channel, status, level"
     upsert = (
         "INSERT INTO {table} (unit_id, {period}, channel, status, level, count) "
-        "SELECT :unit_id, :{param}, :channel, :status, :level, 1 FROM b "
+        "SELECT :unit_id, :{param}, :channel, b.status, :level, 1 FROM b "
         "WHERE CAST(:rolled AS boolean) "
         "ON CONFLICT (" + cell + ") DO UPDATE SET count = {table}.count + 1")
+    burst_count = (
+        "(SELECT count(*) FROM (SELECT 1 FROM ballot WHERE device_id = :device_id "
+        "AND answered_at > :burst_start AND answered_at <= :answered_at "
+        "AND client_id <> :client_id LIMIT :burst_limit) AS w)")
+    values = {c: f":{c}" for c in _BALLOT_COLUMNS}
+    values["status"] = "CASE WHEN f.reason IS NULL THEN 'valid' ELSE 'flagged' END"
+    values["flag_reason"] = "f.reason"
     sql = (
-        "WITH b AS (INSERT INTO ballot (" + ", ".join(_BALLOT_COLUMNS) + ") VALUES ("
-        + ", ".join(f":{c}" for c in _BALLOT_COLUMNS) + ") "
-        "ON CONFLICT (client_id) DO NOTHING RETURNING id), "
+        "WITH f AS (SELECT COALESCE(CAST(:preset_flag AS text), "
+        "CASE WHEN CAST(:burst_limit AS integer) > 0 AND " + burst_count
+        + " >= CAST(:burst_limit AS integer) THEN 'burst' END, "
+        "CAST(:clock_flag AS text)) AS reason), "
+        "b AS (INSERT INTO ballot (" + ", ".join(_BALLOT_COLUMNS) + ") SELECT "
+        + ", ".join(values[c] for c in _BALLOT_COLUMNS) + " FROM f "
+        "ON CONFLICT (client_id) DO NOTHING RETURNING id, status, flag_reason), "
         "a AS (INSERT INTO answer (ballot_id, item_id, value) "
         "SELECT b.id, x.item_id, x.value FROM b, "
         "unnest(CAST(:item_ids AS integer[]), CAST(:answer_values AS text[])) "
@@ -345,8 +396,10 @@ def _pg_vote_statement() -> Any:
         "WHERE CAST(:rolled AS boolean)), "
         "d AS (" + upsert.format(table="daily_tally", period="day", param="local_day") + "), "
         "m AS (" + upsert.format(table="monthly_tally", period="month", param="month") + ") "
-        "SELECT id FROM b")
-    types = {c.name: c.type for c in Ballot.__table__.c if c.name in _BALLOT_COLUMNS}
+        "SELECT id, status, flag_reason FROM b")
+    types = {c.name: c.type for c in Ballot.__table__.c
+             if c.name in _BALLOT_COLUMNS and c.name not in ("status", "flag_reason")}
+    types["burst_start"] = Ballot.__table__.c.answered_at.type
     return text(sql).bindparams(*(bindparam(name, type_=t) for name, t in types.items()))
 
 
@@ -563,3 +616,56 @@ def _optional_text(payload: Mapping[str, Any], name: str,
         return None
     return value.strip()
 
+
+# ---------------------------------------------------------------------------------------------
+# Burst
+
+
+def burst_flag(session: Session, *, device_id: int, client_id: Any, answered_at: datetime,
+               rule: BurstRule) -> str | None:
+    """``"burst"`` when this device already has ``rule.votes`` or more *other* votes answered
+    in the ``rule.seconds`` up to this vote's answer time; ``None`` otherwise.
+
+    Why answer times and not arrival times. A tablet that lost its network keeps every vote in
+    IndexedDB and, when the network returns, sends the whole queue back to back: hundreds of
+    requests in a few seconds. Their *arrival* looks exactly like a flood, but each vote carries
+    the time the citizen answered (``answered_at``, the tablet's clock), and those are as far
+    apart as the citizens were. Judging the spacing of answer times therefore
+
+    - never flags an honest offline upload, however fast it arrives (one vote every few minutes
+      stays one vote every few minutes);
+    - still flags a real burst that happened while offline (a child tapping the faces twenty
+      times in a minute is twenty answer times within a minute, whenever they arrive);
+    - does not depend on the tablet's clock being right, only on it running: a wrong absolute
+      time moves every vote together and keeps their spacing (a wrong clock is flagged
+      separately, as ``clock_ahead`` / ``clock_too_old``).
+
+    The client itself cannot produce votes closer than its input lock and thank-you screen
+    (about 3–5 s), and a counter serves one citizen at a time, so more than ``votes`` in
+    ``seconds`` (default: more than 5 in 60 s) is faster than people queueing at one counter.
+
+    Only the votes beyond the limit are flagged: the first ones in a window may well be real.
+    The window looks back from each vote, and the queue sends oldest first, so a vote is
+    compared with the ones answered before it. Flagged votes are stored and counted apart,
+    never dropped; an officer may reinstate them. The count stops at ``rule.votes`` rows (a
+    bounded look-up on ``ix_ballot_device_answered``), so a flood costs no more per vote than
+    a trickle.
+
+    A limit of what this can know: whoever holds a device token can also forge answer times.
+    The token is the trust boundary; revoke it (``flask kiosk revoke`` or the officer page).
+    """
+    if not rule.enabled:
+        return None
+    earlier = session.scalar(_BURST_COUNT, {
+        "device": device_id, "start": answered_at - timedelta(seconds=rule.seconds),
+        "at": answered_at, "client": client_id, "limit": rule.votes}) or 0
+    return "burst" if earlier >= rule.votes else None
+
+
+#: Built once: the votes of a device answered in a window, counted up to a limit.
+_BURST_COUNT = select(func.count()).select_from(
+    select(Ballot.id)
+    .where(Ballot.device_id == bindparam("device"), Ballot.answered_at > bindparam("start"),
+           Ballot.answered_at <= bindparam("at"), Ballot.client_id != bindparam("client"))
+    .limit(bindparam("limit"))
+    .subquery())

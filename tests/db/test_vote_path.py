@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 
 from survey_app.db import get_db
 from survey_app.models import Ballot, FoldQueue, Unit
@@ -19,9 +20,10 @@ from tests.factories import vote
 from tests.statements import counting
 
 #: Statements (not counting BEGIN/COMMIT) one kiosk vote runs once caches are warm. PostgreSQL
-#: runs the device check, the burst count and one INSERT with data-modifying CTEs; SQLite has
-#: no data-modifying CTEs and stores the ballot, answers, queue entry and own-unit cells apart.
-BUDGET = {"postgresql": 3, "sqlite": 7}
+#: runs the device check and one INSERT with data-modifying CTEs, the burst count a subquery
+#: of it; SQLite has no data-modifying CTEs and counts the burst, stores the ballot, answers,
+#: queue entry and own-unit cells apart.
+BUDGET = {"postgresql": 2, "sqlite": 7}
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -39,6 +41,21 @@ def test_a_kiosk_vote_runs_at_most_its_statement_budget(app, client, world):
         assert client.post("/api/v1/votes", json=vote("not_satisfied"),
                            headers=auth).status_code == 201
     assert len(counted) <= BUDGET[engine.dialect.name], "\n".join(counted.statements)
+
+
+def test_a_burst_vote_keeps_burst_as_its_reason_when_its_clock_is_also_ahead(app, client, world):
+    """The flag order the vote path keeps on both databases (PostgreSQL decides it inside the
+    INSERT): a flag set before storing, then the burst rule, then the clock."""
+    app.config.update(KIOSK_BURST_VOTES=2, KIOSK_BURST_SECONDS=30)
+    auth = world.auth(world.device_token)
+    ahead = datetime.now(timezone.utc) + timedelta(hours=2)  # beyond the 5-minute skew
+    bodies = [vote(at=(ahead + timedelta(seconds=i)).isoformat()) for i in range(3)]
+    got = [client.post("/api/v1/votes", json=body, headers=auth).json for body in bodies]
+    assert [(g["status"], g["flag_reason"]) for g in got] == [
+        ("flagged", "clock_ahead"), ("flagged", "clock_ahead"), ("flagged", "burst")]
+    # a replay answers the stored reason (200), not a new judgement
+    again = client.post("/api/v1/votes", json=bodies[2], headers=auth)
+    assert again.status_code == 200 and again.json["flag_reason"] == "burst"
 
 
 def test_revocation_refuses_the_next_vote_with_caches_warm_in_two_apps(app, world):
@@ -177,3 +194,63 @@ def test_the_worker_folds_the_queue_in_its_round(app, client, runner, world, ses
     assert "folding: 6 ballots" in result.output
     assert _queued(session) == 0
     assert _drift(session) == 0
+
+
+def test_a_vote_after_postgresql_dropped_every_connection_is_stored_without_a_503(
+        app, client, world, session):
+    """The pool has no pre-ping (a round trip per request). When PostgreSQL has closed the
+    pooled connections (a restart), the vote's first statement fails on its dead connection and
+    runs again on a new one: the tablet gets its 201, not a 503 to retry."""
+    engine = get_db(app).engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop connections")
+    auth = world.auth(world.device_token)
+    assert client.post("/api/v1/votes", json=vote(), headers=auth).status_code == 201
+    session.close()
+    assert engine.pool.checkedin() >= 1  # the vote's connection went back to the pool
+    assert _drop_connections(engine) >= 1
+    body = vote("not_satisfied")
+    r = client.post("/api/v1/votes", json=body, headers=auth)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Ballot)
+                          .where(Ballot.client_id == r.json["client_id"])) == 1
+
+
+def test_the_worker_keeps_running_when_postgresql_drops_its_connections(
+        app, client, runner, world, session, monkeypatch):
+    """A round that meets a dead connection says so and the next round does the work; the
+    loop does not die with PostgreSQL's restart."""
+    engine = get_db(app).engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop connections")
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0  # pools a connection
+    _ballots(client, world.auth(world.device_token), 3)
+    session.close()
+    assert _drop_connections(engine) >= 1
+    rounds = []
+
+    def sleep(_seconds: float) -> None:
+        rounds.append(_seconds)
+        if len(rounds) == 2:
+            raise KeyboardInterrupt  # stop the loop after its second round
+
+    monkeypatch.setattr("survey_app.cli.worker.time.sleep", sleep)
+    result = runner.invoke(args=["worker"])
+    assert len(rounds) == 2, result.output  # stopped by the test, not by the database
+    assert "database unavailable (AdminShutdown); next round in" in result.stderr
+    assert "folding: 3 ballots" in result.stdout
+    assert _queued(session) == 0 and _drift(session) == 0
+
+
+def _drop_connections(engine) -> int:
+    """What a PostgreSQL restart does to a pool: every other connection to the database is
+    closed by the server. Returns how many were."""
+    admin = create_engine(engine.url, poolclass=NullPool)
+    try:
+        with admin.begin() as conn:
+            return conn.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    finally:
+        admin.dispose()

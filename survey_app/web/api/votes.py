@@ -13,7 +13,7 @@ from ...domain.problems import Problem
 from ...i18n import current_language
 from ...messages import message
 from ...models import FollowupCase
-from ...services import kiosk, receipts, votes
+from ...services import receipts, votes
 from ..cases import callback_from_json, open_callback_case
 from .access import authenticated
 from .blueprint import bp
@@ -49,8 +49,6 @@ def votes_create() -> Response | tuple[Response, int]:
         receipt = g.get("receipt")
         if receipt is not None:
             vote.dossier_hash = receipt.dossier_hash
-        # kiosk bursts (judged on answer times, not arrival) are stored flagged, not dropped
-        kiosk.flag_burst(session, vote, kiosk.BurstRule.from_config(current_app.config))
         now = datetime.now(timezone.utc)
         result = votes.record_vote(session, vote, received_at=now, policy=policy)
         if receipt is not None and result.created:
