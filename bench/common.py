@@ -158,13 +158,16 @@ Request = tuple[str, str, bytes | None, dict[str, str]]
 
 def run_load(name: str, port: int, concurrency: int, seconds: float, max_requests: int,
              make_request: Callable[[int, int], Request],
-             on_response: Callable[[int, int, int, bytes], None] | None = None) -> LoadResult:
+             on_response: Callable[[int, int, int, bytes], None] | None = None, *,
+             rate: float | None = None) -> LoadResult:
     """``concurrency`` threads with keep-alive connections, for at most ``seconds`` and
-    ``max_requests`` requests in total."""
+    ``max_requests`` requests in total: as fast as the server answers, or paced at ``rate``
+    requests/s in total (each request at its scheduled time, at once when behind)."""
     result = LoadResult(name, concurrency, 0.0)
     lock = threading.Lock()
     budget = [max_requests]
     stop_at = time.monotonic() + seconds
+    interval = concurrency / rate if rate else 0.0
 
     def worker(wid: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -173,7 +176,14 @@ def run_load(name: str, port: int, concurrency: int, seconds: float, max_request
         statuses: dict[int, int] = {}
         server: list[float] = []
         errors = 0
+        start = time.monotonic() + wid * interval / concurrency  # spread, not in step
         while time.monotonic() < stop_at:
+            if interval:
+                delay = start + i * interval - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                if time.monotonic() >= stop_at:
+                    break
             with lock:
                 if budget[0] <= 0:
                     break
