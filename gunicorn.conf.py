@@ -40,4 +40,4 @@ def post_fork(server, worker):  # noqa: ARG001 (gunicorn's hook signature)
     if module is not None:
         from survey_app.db import get_db
 
-        get_db(module.app).dispose(close=False)
+        get_db(module.app).engine.dispose(close=False)

@@ -197,9 +197,8 @@ class Database:
         finally:
             session.close()
 
-    def dispose(self, *, close: bool = True) -> None:
-        """Drop the pool; ``close=False`` in a forked process leaves the parent's sockets."""
-        self.engine.dispose(close=close)
+    def dispose(self) -> None:
+        self.engine.dispose()
 
 
 def init_app(app: Flask) -> Database:
