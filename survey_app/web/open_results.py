@@ -219,7 +219,9 @@ def _render_unit(unit: Unit) -> tuple[bytes, str]:
               for k, points in sorted(kinds.items())]
     latest = rows[-1] if rows else None
     children = []
+    counters: list[publication.PublicCounter] = []
     if latest:
+        counters = publication.public_counters(session, latest[0].snapshot, unit, min_n)
         for child in sorted(unit.children, key=lambda c: c.code):
             tally, _flagged = snapshot_tally(session, latest[0].snapshot, child.id)
             children.append((child, tally, _point(child.name, tally, min_n)))
@@ -229,7 +231,7 @@ def _render_unit(unit: Unit) -> tuple[bytes, str]:
             if any(u.get("unit") == unit.code for u in block.get("units", [])):
                 ranking.append((scheme, pub, block))
     return _html("open/unit.html", unit=unit, rows=list(reversed(rows)), trends=trends,
-                 latest=latest, children=children, ranking=ranking,
+                 latest=latest, children=children, counters=counters, ranking=ranking,
                  withdrawn=[w for w in publication.withdrawn(session)
                             if w.root.id in _ancestors(unit)],
                  kind_names={1: "Theo tháng", 3: "Theo quý", 6: "Theo nửa năm", 12: "Theo năm"},

@@ -1,6 +1,7 @@
 """Admin actions on /admin/periods: publish or withdraw a closed period, publish or withdraw an
-index ranking. Each is audited and safe against its own duplicate (services/publication.py);
-a refusal is shown as a flash message on the page the admin came from."""
+index ranking, switch a unit's counter figures on or off the public pages. Each is audited and
+safe against its own duplicate (services/publication.py); a refusal is shown as a flash message
+on the page the admin came from, a form that names no known unit as a form error (400)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..db import get_session
+from ..i18n import current_language
+from ..messages import message
 from ..models import IndexScheme, PeriodSnapshot
 from ..services import publication
+from ..services.units import unit_by_code
 from .auth import current_user, login_required
+from .periods import index_page
 
 bp = Blueprint("publishing", __name__, url_prefix="/admin")
 
@@ -83,3 +88,23 @@ def withdraw_index(scheme_id: int) -> ResponseReturnValue:
     else:
         flash(f"Đã rút lại bảng xếp hạng {scheme.code} năm {scheme.year}.", "info")
     return redirect(url_for("periods.index") + "#index-publication"), 303
+
+
+@bp.post("/units/counter-publication")
+@login_required("admin")
+def counter_publication() -> ResponseReturnValue:
+    """Switch a unit's counter figures on (``enabled=1``) or off (``enabled=0``) the public
+    pages of its published periods closed under ``survey-snapshot-v3``."""
+    code = (request.form.get("unit") or "").strip()
+    enabled = request.form.get("enabled")
+    unit = unit_by_code(get_session(), code) if code and len(code) <= 40 else None
+    if unit is None:
+        return index_page(message("unknown_unit", current_language(), {"code": code[:40]}))
+    if enabled not in ("0", "1"):
+        return index_page(message("counter_switch_value", current_language()))
+    on = enabled == "1"
+    changed = publication.set_counter_publication(get_session(), unit, on, current_user())
+    state = "đang được công bố" if on else "không được công bố"
+    flash(f"Số liệu theo quầy của {unit.name} {state}"
+          f"{'' if changed else ' (không có gì thay đổi)'}.", "info")
+    return redirect(url_for("periods.index") + "#counter-publication"), 303

@@ -184,6 +184,20 @@ def test_a_double_publish_publishes_once_and_a_double_withdraw_withdraws_once(
     assert withdrawn.withdrawn_at is not None and withdrawn.withdraw_note == "Sai sót phiếu giấy"
 
 
+@WITH_AND_WITHOUT_ONCE
+def test_a_double_counter_switch_changes_it_once(app, world, session, browser, once):
+    browser.login("admin")
+    fields = browser.form("/admin/periods", "/admin/units/counter-publication")
+    for enabled in ("1", "0"):
+        responses = browser.post_at_once(N, "/admin/units/counter-publication",
+                                         _form_data(fields, once, unit="HC-TT", enabled=enabled))
+        assert_no_server_error(responses)
+        assert audit_count(session, "unit.publish_counters") == (1 if enabled == "1" else 2)
+        assert fresh(session).scalar(select(Unit.publish_counters).where(
+            Unit.code == "HC-TT")) is (enabled == "1")
+        fields = browser.form("/admin/periods", "/admin/units/counter-publication")
+
+
 # --- follow-up cases ----------------------------------------------------------------------------
 
 def test_a_double_open_from_a_comment_makes_one_case_and_a_double_step_moves_it_once(
