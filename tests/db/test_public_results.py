@@ -289,3 +289,58 @@ def test_a_burst_of_public_readers_costs_no_query(app, client, runner, world, vo
     assert again.status_code == 200 and again.data == first.data
     assert revalidated.status_code == 304
     assert statements == []
+
+
+# --- English (Vietnamese first, English when asked with ?lang=en) ----------------------------
+
+def test_public_pages_in_english_only_when_asked(client, runner, world, votes):
+    close(runner)
+    publish(runner)
+    vi = client.get("/cong-khai/HC-TT")
+    en = client.get("/cong-khai/HC-TT?lang=en")
+    vi_page, en_page = vi.get_data(as_text=True), en.get_data(as_text=True)
+    # Vietnamese by default, unchanged: headings, "71,0 %" with a non-breaking space
+    assert '<html lang="vi">' in vi_page and "Kỳ công bố gần nhất: Quý 3/2026" in vi_page
+    assert "71,0\xa0%" in vi_page and 'href="/cong-khai/HC-TT?lang=en"' in vi_page
+    # English when asked: headings, "71.0%", chart labels, links between pages keep lang=en
+    assert '<html lang="en">' in en_page
+    assert "Latest published period: Q3 2026" in en_page and "71.0%" in en_page
+    assert "71,0" not in en_page and "Kỳ công bố" not in en_page
+    assert "Satisfaction rate of Phường Thạch Thang over the periods" in en_page
+    assert 'href="/cong-khai/?lang=en"' in en_page and 'href="/cong-khai/HC-TT"' in en_page
+    assert "/w/HC-TT?lang=en" in en_page
+    index = client.get("/cong-khai/?lang=en").get_data(as_text=True)
+    assert "Citizen and business satisfaction results" in index
+    assert 'name="lang" value="en"' in index  # the period selector keeps the language
+    assert "/cong-khai/HC?lang=en" in index and "Units under" in index
+    assert "How to verify the figures" in client.get(
+        "/cong-khai/kiem-chung?lang=en").get_data(as_text=True)
+    embed = client.get("/cong-khai/HC-TT/nhung?lang=en")
+    assert len(embed.data) < 15_000 and b"71.0%" in embed.data and b"Rate this office" in embed.data
+    screen = client.get("/cong-khai/HC/man-hinh?lang=en").get_data(as_text=True)
+    assert "Provisional figures" in screen and "Q3 2026 (published)" in screen
+    # only the explicit parameter selects English: a browser set to English, or a lang cookie,
+    # gets the Vietnamese page (shared caches need no Vary)
+    client.set_cookie("lang", "en")
+    negotiated = client.get("/cong-khai/HC-TT", headers={"Accept-Language": "en-US,en"})
+    assert negotiated.data == vi.data and negotiated.headers["ETag"] == vi.headers["ETag"]
+    assert "Vary" not in negotiated.headers
+
+
+def test_each_language_has_its_own_etag_and_neither_sets_a_cookie(client, runner, world, votes):
+    close(runner)
+    publish(runner)
+    for path in ("/cong-khai/", "/cong-khai/HC", "/cong-khai/HC/nhung", "/cong-khai/HC/man-hinh",
+                 "/cong-khai/kiem-chung"):
+        vi, en = client.get(path), client.get(path, query_string={"lang": "en"})
+        assert vi.status_code == en.status_code == 200, path
+        assert vi.headers["ETag"] != en.headers["ETag"], path
+        for r, query in ((vi, {}), (en, {"lang": "en"})):
+            assert "Set-Cookie" not in r.headers, path
+            again = client.get(path, query_string=query,
+                               headers={"If-None-Match": r.headers["ETag"]})
+            assert again.status_code == 304, path
+        # the other language's ETag does not answer 304
+        other = client.get(path, query_string={"lang": "en"},
+                           headers={"If-None-Match": vi.headers["ETag"]})
+        assert other.status_code == 200 and other.data == en.data, path
