@@ -22,6 +22,7 @@ import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -34,7 +35,7 @@ from ..domain import rounding
 from ..domain.periods import Period, local_date, month, quarter
 from ..domain.shares import Tally, satisfaction_rate, wilson_interval
 from ..i18n import asked_language
-from ..models import Unit
+from ..models import IndexPublication, IndexScheme, Unit
 from ..services import publication
 from ..services.errors import Invalid
 from ..services.figures import unit_figures
@@ -209,6 +210,17 @@ def _covering(unit: Unit) -> list[publication.Published]:
     return sorted(found, key=lambda i: (i.snapshot.period_from, i.snapshot.period_to))
 
 
+def _rankings(unit: Unit, *, withdrawn: bool = False) -> list[tuple[
+        IndexScheme, IndexPublication, dict[str, Any]]]:
+    """The published (or withdrawn) rankings of the unit's blocks: scheme, publication, block."""
+    found = []
+    for pub, scheme in publication.index_publications(get_session(), withdrawn=withdrawn):
+        for block in pub.document.get("blocks", []):
+            if any(u.get("unit") == unit.code for u in block.get("units", [])):
+                found.append((scheme, pub, block))
+    return found
+
+
 @bp.get("/<unit_code>")
 @public
 def unit_page(unit_code: str) -> ResponseReturnValue:
@@ -238,13 +250,9 @@ def _render_unit(unit: Unit) -> tuple[bytes, str]:
         for child in sorted(unit.children, key=lambda c: c.code):
             tally, _flagged = snapshot_tally(session, latest[0].snapshot, child.id)
             children.append((child, tally, _point(child.name, tally, min_n)))
-    ranking = []
-    for pub, scheme in publication.index_publications(session):
-        for block in pub.document.get("blocks", []):
-            if any(u.get("unit") == unit.code for u in block.get("units", [])):
-                ranking.append((scheme, pub, block))
     return _html("open/unit.html", unit=unit, rows=list(reversed(rows)), trends=trends,
-                 latest=latest, children=children, ranking=ranking,
+                 latest=latest, children=children, ranking=_rankings(unit),
+                 withdrawn_rankings=_rankings(unit, withdrawn=True),
                  withdrawn=[w for w in publication.withdrawn(session)
                             if w.root.id in _ancestors(unit)],
                  min_n=min_n)()

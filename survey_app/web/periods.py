@@ -60,6 +60,12 @@ EXPORT_CHUNK = 2000
 @bp.get("/periods")
 @login_required("admin")
 def index() -> ResponseReturnValue:
+    return periods_page()
+
+
+def periods_page(*, index_error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    """The periods page; ``index_error`` is shown on the ranking section (a refused form there)
+    and answered with ``status``."""
     user = current_user()
     assert user is not None
     session = get_session()
@@ -76,7 +82,8 @@ def index() -> ResponseReturnValue:
     return render_template("officer/periods.html", units=visible_units(user), unit=unit,
                            sel=selection, errors=errors, kinds=PERIOD_KINDS, rows=rows,
                            args=selection.args(unit.code), published=live,
-                           schemes=schemes), 400 if errors else 200
+                           schemes=schemes, index_error=index_error), \
+        400 if errors and status == 200 else status
 
 
 @bp.post("/periods/close")

@@ -4,6 +4,8 @@ a refusal is shown as a flash message on the page the admin came from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -11,6 +13,7 @@ from ..db import get_session
 from ..models import IndexScheme, PeriodSnapshot
 from ..services import publication
 from .auth import current_user, login_required
+from .periods import periods_page
 
 bp = Blueprint("publishing", __name__, url_prefix="/admin")
 
@@ -51,35 +54,42 @@ def withdraw_period(snapshot_id: int) -> ResponseReturnValue:
     return redirect(back), 303
 
 
-def _scheme(scheme_id: int) -> IndexScheme:
+#: Shown when a ranking form names a scheme that is not loaded (a stale page, a typed URL).
+UNKNOWN_SCHEME = "Không có Bộ chỉ số này (có thể đã bị thay thế); tải lại trang và chọn lại."
+
+
+def _index_action(scheme_id: int, act: Callable[[IndexScheme], object],
+                  done: str) -> ResponseReturnValue:
+    """Run a ranking publish or withdraw. Bad input (an unknown scheme, no reason) re-renders
+    the page with the Vietnamese message and a 4xx, so nothing is stored and the form may be
+    sent again; a conflict (already published, already withdrawn) is a flash message."""
     scheme = get_session().get(IndexScheme, scheme_id)
     if scheme is None:
-        abort(404)
-    return scheme
+        return periods_page(index_error=UNKNOWN_SCHEME, status=404)
+    try:
+        act(scheme)
+    except publication.BadReason as exc:
+        return periods_page(index_error=str(exc), status=422)
+    except publication.PublishError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done.format(code=scheme.code, year=scheme.year), "info")
+    return redirect(url_for("periods.index") + "#index-publication"), 303
 
 
 @bp.post("/index-publication/<id:scheme_id>/publish")
 @login_required("admin")
 def publish_index(scheme_id: int) -> ResponseReturnValue:
-    scheme = _scheme(scheme_id)
-    try:
-        publication.publish_index(get_session(), scheme, current_user())
-    except publication.PublishError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"Đã công bố bảng xếp hạng {scheme.code} năm {scheme.year}.", "info")
-    return redirect(url_for("periods.index") + "#index-publication"), 303
+    return _index_action(
+        scheme_id, lambda scheme: publication.publish_index(get_session(), scheme,
+                                                            current_user()),
+        "Đã công bố bảng xếp hạng {code} năm {year}.")
 
 
 @bp.post("/index-publication/<id:scheme_id>/withdraw")
 @login_required("admin")
 def withdraw_index(scheme_id: int) -> ResponseReturnValue:
-    scheme = _scheme(scheme_id)
-    try:
-        publication.withdraw_index(get_session(), scheme, current_user(),
-                                   request.form.get("note"))
-    except publication.PublishError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"Đã rút lại bảng xếp hạng {scheme.code} năm {scheme.year}.", "info")
-    return redirect(url_for("periods.index") + "#index-publication"), 303
+    return _index_action(
+        scheme_id, lambda scheme: publication.withdraw_index(
+            get_session(), scheme, current_user(), request.form.get("note")),
+        "Đã rút lại bảng xếp hạng {code} năm {year}.")

@@ -5,6 +5,7 @@ only the widget may be framed, public pages set no cookie and are cached."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from zoneinfo import ZoneInfo
@@ -13,8 +14,16 @@ import pytest
 from sqlalchemy import event, func, select
 
 from survey_app.db import get_db
-from survey_app.models import AuditEvent, Ballot, PeriodPublication, PeriodSnapshot
-from tests.factories import csrf_token, login, vote
+from survey_app.models import (
+    AuditEvent,
+    Ballot,
+    IndexPublication,
+    IndexScheme,
+    PeriodPublication,
+    PeriodSnapshot,
+)
+from tests.concurrency import form_fields
+from tests.factories import csrf_token, load_small_index, login, vote
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Q3 = {"from": "2026-07-01", "to": "2026-09-30"}
@@ -267,6 +276,74 @@ def test_the_screen_shows_provisional_live_counts_and_the_published_quarter(
 def test_an_index_ranking_is_published_separately(runner, world):
     r = runner.invoke(args=["index", "publish", "NOPE", "--year", "2026"])
     assert r.exit_code == 1 and "no scheme" in r.output
+
+
+def _index_state(session) -> tuple:
+    session.rollback()
+    return (tuple(session.execute(select(IndexPublication.id, IndexPublication.withdrawn_at,
+                                         IndexPublication.withdraw_note)).all()),
+            session.scalar(select(func.count()).select_from(AuditEvent)))
+
+
+def test_an_admin_publishes_and_withdraws_a_ranking_on_the_page(client, world, session):
+    load_small_index(session)
+    scheme = session.scalars(select(IndexScheme)).one()
+    publish_url = f"/admin/index-publication/{scheme.id}/publish"
+    withdraw_url = f"/admin/index-publication/{scheme.id}/withdraw"
+    login(client, "admin")
+    page = client.get("/admin/periods").get_data(as_text=True)
+    fields = form_fields(page, publish_url)
+    assert {"csrf_token", "once"} <= fields.keys()
+    # an unknown scheme: a Vietnamese message on the page, 404, nothing stored
+    before = _index_state(session)
+    r = client.post("/admin/index-publication/999999/publish", data=fields)
+    assert r.status_code == 404 and "Không có Bộ chỉ số này" in r.get_data(as_text=True)
+    assert _index_state(session) == before
+    # published through the form as rendered: one publication, one audit row
+    r = client.post(publish_url, data=fields, follow_redirects=True)
+    assert r.status_code == 200
+    assert "Đã công bố bảng xếp hạng DN-PAR năm 2026" in r.get_data(as_text=True)
+    session.rollback()
+    pub = session.scalars(select(IndexPublication)).one()
+    (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "index.publish"))
+    assert event.actor == "admin" and event.target_id == str(pub.id)
+    assert event.details["scheme"] == "DN-PAR" and event.details["year"] == 2026
+    assert event.details["document_hash"] == pub.document_hash
+    public = client.get("/cong-khai/HC").get_data(as_text=True)
+    assert "Xếp hạng Chỉ số cải cách hành chính năm 2026" in public
+    assert pub.document_hash[:16] in public
+    # withdrawing without a reason: a Vietnamese form error, 422, nothing changes
+    page = client.get("/admin/periods").get_data(as_text=True)
+    fields = form_fields(page, withdraw_url)
+    before = _index_state(session)
+    for note in ("", "   "):
+        r = client.post(withdraw_url, data={**fields, "note": note})
+        assert r.status_code == 422, note
+        text = r.get_data(as_text=True)
+        assert "Cần ghi lý do rút lại" in text and 'role="alert"' in text
+    assert _index_state(session) == before
+    assert "Xếp hạng Chỉ số" in client.get("/cong-khai/HC").get_data(as_text=True)
+    # withdrawn with a reason (the same form, its once value not yet used)
+    r = client.post(withdraw_url, data={**fields, "note": "Sai điểm thẩm định"},
+                    follow_redirects=True)
+    assert "Đã rút lại bảng xếp hạng DN-PAR năm 2026" in r.get_data(as_text=True)
+    session.rollback()
+    (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "index.withdraw"))
+    assert event.actor == "admin" and event.details["note"] == "Sai điểm thẩm định"
+    client.get("/logout")
+    public = client.get("/cong-khai/HC").get_data(as_text=True)
+    assert '<h2 id="rank-' not in public  # the ranking's table is gone, its withdrawal stays
+    assert re.search(r"Đã rút lại ngày \d\d/\d\d/\d{4} \d\d:\d\d vì Sai điểm thẩm định",
+                     public), public
+    english = client.get("/cong-khai/HC?lang=en").get_data(as_text=True)
+    assert "because: Sai điểm thẩm định" in english
+    # an unknown scheme cannot be withdrawn either
+    before = _index_state(session)
+    login(client, "admin")
+    r = client.post("/admin/index-publication/999999/withdraw",
+                    data={"csrf_token": csrf_token(client, "/admin/periods"), "note": "x"})
+    assert r.status_code == 404 and "Không có Bộ chỉ số này" in r.get_data(as_text=True)
+    assert _index_state(session) == before
 
 
 def test_a_burst_of_public_readers_costs_no_query(app, client, runner, world, votes):
