@@ -60,6 +60,10 @@ class PublishError(Conflict, ValueError):
         super().__init__(detail=detail)
 
 
+class BadReason(PublishError):
+    """A withdrawal without a usable reason: the administrator's input, not a conflict."""
+
+
 class NotPublished(NotFound):
     """No published, closed snapshot covers what was asked (the API answers 404)."""
 
@@ -119,9 +123,9 @@ def publish_period(session: Session, snapshot: PeriodSnapshot,
 def _note(note: str | None) -> str:
     note = (note or "").strip()
     if not note:
-        raise PublishError("Cần ghi lý do rút lại; lý do được hiển thị công khai.")
+        raise BadReason("Cần ghi lý do rút lại; lý do được hiển thị công khai.")
     if len(note) > MAX_NOTE:
-        raise PublishError(f"Lý do tối đa {MAX_NOTE} ký tự.")
+        raise BadReason(f"Lý do tối đa {MAX_NOTE} ký tự.")
     return note
 
 
@@ -509,13 +513,17 @@ def open_data(session: Session, year: int, min_n: int) -> dict[str, Any]:
     return {"year": year, "rule": rounding.RULE, "snapshots": out}
 
 
-def index_publications(session: Session) -> list[tuple[IndexPublication, IndexScheme]]:
-    """Index rankings published and in force, newest year first."""
+def index_publications(session: Session, *, withdrawn: bool = False,
+                       ) -> list[tuple[IndexPublication, IndexScheme]]:
+    """Index rankings published and in force (or, with ``withdrawn``, those withdrawn, whose
+    date and reason stay public), newest year first."""
+    state = (IndexPublication.withdrawn_at.is_not(None) if withdrawn
+             else IndexPublication.withdrawn_at.is_(None))
     return [(p, s) for p, s in session.execute(
         select(IndexPublication, IndexScheme).join(IndexScheme,
                                                    IndexScheme.id == IndexPublication.scheme_id)
-        .where(IndexPublication.withdrawn_at.is_(None))
-        .order_by(IndexScheme.year.desc(), IndexScheme.code)).all()]
+        .where(state)
+        .order_by(IndexScheme.year.desc(), IndexScheme.code, IndexPublication.id.desc())).all()]
 
 
 def check_year(value: str) -> int:

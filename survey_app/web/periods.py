@@ -60,11 +60,13 @@ EXPORT_CHUNK = 2000
 @bp.get("/periods")
 @login_required("admin")
 def index() -> ResponseReturnValue:
-    return index_page()
+    return periods_page()
 
 
-def index_page(counter_error: str | None = None) -> ResponseReturnValue:
-    """The periods page; ``counter_error`` is a refused counter-publication form (400)."""
+def periods_page(*, index_error: str | None = None, counter_error: str | None = None,
+                 status: int = 200) -> ResponseReturnValue:
+    """The periods page; ``index_error`` / ``counter_error`` is a refused form of the ranking /
+    counter-publication section, shown there and answered with ``status``."""
     user = current_user()
     assert user is not None
     session = get_session()
@@ -81,9 +83,10 @@ def index_page(counter_error: str | None = None) -> ResponseReturnValue:
     return render_template("officer/periods.html", units=visible_units(user), unit=unit,
                            sel=selection, errors=errors, kinds=PERIOD_KINDS, rows=rows,
                            args=selection.args(unit.code), published=live,
-                           schemes=schemes, counter_error=counter_error,
+                           schemes=schemes, index_error=index_error,
+                           counter_error=counter_error,
                            counter_units=publication.counter_publishing_units(session)), \
-        400 if errors or counter_error else 200
+        400 if errors and status == 200 else status
 
 
 @bp.post("/periods/close")
