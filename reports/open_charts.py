@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from .print_html import percent
+
+#: The charts' own words, Vietnamese first (the titles come from the caller, translated).
+TEXT = {"vi": {"no_votes": "chưa có phiếu", "nothing": "Chưa có số liệu công bố"},
+        "en": {"no_votes": "no votes", "nothing": "No published figures yet"}}
+
 
 @dataclass(frozen=True, slots=True)
 class Point:
@@ -30,11 +36,7 @@ def _ident(title: str) -> str:
     return hashlib.sha256(title.encode()).hexdigest()[:10]
 
 
-def _pct(value: Decimal) -> str:
-    return f"{value:.1f}".replace(".", ",") + "%"
-
-
-def bar_chart(title: str, points: Sequence[Point], width: int = 640) -> str:
+def bar_chart(title: str, points: Sequence[Point], width: int = 640, lang: str = "vi") -> str:
     """Horizontal bars 0–100 %, the interval as a whisker; insufficient n drawn hatched-grey."""
     row, left, right = 30, 190, 70
     plot = width - left - right
@@ -55,7 +57,7 @@ def bar_chart(title: str, points: Sequence[Point], width: int = 640) -> str:
                    f'fill="#14181d">{escape(name)}</text>')
         if p.rate is None:
             out.append(f'<text x="{left + 4}" y="{y + 16}" font-size="12" fill="#4a5563">'
-                       'chưa có phiếu</text>')
+                       f'{TEXT[lang]["no_votes"]}</text>')
             continue
         fill = "#0b5394" if p.sufficient else "#8c959f"
         out.append(f'<rect x="{left}" y="{y + 3}" width="{plot * float(p.rate) / 100:.1f}" '
@@ -64,14 +66,15 @@ def bar_chart(title: str, points: Sequence[Point], width: int = 640) -> str:
             x1, x2 = left + plot * float(p.low) / 100, left + plot * float(p.high) / 100
             out.append(f'<line x1="{x1:.1f}" y1="{y + 12}" x2="{x2:.1f}" y2="{y + 12}" '
                        f'stroke="#14181d" stroke-width="2"/>')
-        text = _pct(p.rate) + ("" if p.sufficient else " *")
+        text = percent(p.rate, lang) + ("" if p.sufficient else " *")
         out.append(f'<text x="{width - right + 6}" y="{y + 16}" font-size="13" '
                    f'fill="#14181d">{text}</text>')
     out.append("</svg>")
     return "".join(out)
 
 
-def trend_chart(title: str, points: Sequence[Point], width: int = 640, height: int = 240) -> str:
+def trend_chart(title: str, points: Sequence[Point], width: int = 640, height: int = 240,
+                lang: str = "vi") -> str:
     """The rate over periods as a line, its 95% interval as a shaded band."""
     left, right, top, bottom = 48, 16, 12, 40
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -111,6 +114,6 @@ def trend_chart(title: str, points: Sequence[Point], width: int = 640, height: i
                        f'fill="{fill}" stroke="#0b5394" stroke-width="2"/>')
     if not shown:
         out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
-                   'font-size="14" fill="#39424e">Chưa có số liệu công bố</text>')
+                   f'font-size="14" fill="#39424e">{TEXT[lang]["nothing"]}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -39,6 +39,21 @@ def num(value: int | None) -> str:
     return "—" if value is None else f"{value:,}".replace(",", ".")
 
 
+def percent(value: Decimal | float | None, lang: str = "vi") -> str:
+    """A rate with its sign in the reader's language: 84,4 % (NBSP) in Vietnamese, 84.4% in
+    English; ``—`` when there is none."""
+    if value is None:
+        return "—"
+    return f"{value:.1f}%" if lang == "en" else f"{pct(value)}{NBSP}%"
+
+
+def count(value: int | None, lang: str = "vi") -> str:
+    """A count in the reader's language: 12.055 in Vietnamese, 12,055 in English."""
+    if value is None or lang != "en":
+        return num(value)
+    return f"{value:,}"
+
+
 def points(value: Decimal | None, places: int = 2) -> str:
     return pct(value, places)
 

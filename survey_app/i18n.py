@@ -7,6 +7,16 @@ from flask import request
 LANGUAGES = ("vi", "en")
 
 
+def asked_language() -> str:
+    """Only the explicit ``?lang=`` parameter; Vietnamese otherwise.
+
+    The public results pages (``/cong-khai/``) use this alone: a page's language then depends
+    on its URL only, so shared caches and ETags need no ``Vary`` on a header or a cookie.
+    """
+    candidate = request.args.get("lang")
+    return candidate if candidate in LANGUAGES else "vi"
+
+
 def current_language(*, negotiate: bool = True) -> str:
     """``?lang=`` wins, then a ``lang`` cookie, then (with ``negotiate``) Accept-Language;
     Vietnamese by default.

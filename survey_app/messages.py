@@ -38,6 +38,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_published": ("Số liệu của đơn vị và kỳ này chưa được công bố.",
                       "No published figures for this unit and period."),
     "unknown_unit": ("Không có đơn vị mã “{code}”.", "No unit with code “{code}”."),
+    "counter_switch_value": ("Chọn bật hoặc tắt công bố số liệu theo quầy.",
+                             "Choose whether to publish the counter figures or not."),
     "unknown_counter": ("Đơn vị không có quầy mã “{code}”.", "The unit has no counter “{code}”."),
     "unknown_channel": ("Kênh phải là một trong: {allowed}.", "Channel must be one of: {allowed}."),
     "unknown_questionnaire": ("Không có phiếu “{code}” phiên bản {version}.",

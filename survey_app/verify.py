@@ -1,10 +1,12 @@
 """``python -m survey_app.verify FILE``: check an open-data JSON file against its hashes.
 
 For each snapshot in the file it recomputes the content hash from the public cells and the
-restricted part's digest (``domain/snapshot_hash.py``, documented in docs/open-data.md) and
-checks that every unit's published counts are the sums of its cells and its rate and interval
-follow from them (``share3-v1``). Exit status 0 when everything matches, 1 otherwise, 2 for a
-file that cannot be read. Needs only the standard library and this package's domain modules.
+restricted part's digest (``domain/snapshot_hash.py``, documented in docs/open-data.md) — under
+``survey-snapshot-v3`` also the salted counter digest of every unit whose counter cells and salt
+are published — and checks that every unit's (and published counter's) counts are the sums of
+its cells and its rate and interval follow from them (``share3-v1``). Exit status 0 when
+everything matches, 1 otherwise, 2 for a file that cannot be read. Needs only the standard
+library and this package's domain modules.
 """
 
 from __future__ import annotations
@@ -23,32 +25,56 @@ def _pct(value: Any) -> float | None:
     return None if found is None else float(found)
 
 
+def _figure_problems(name: str, f: dict[str, Any], counts: Counter[str]) -> list[str]:
+    """Whether a published figure's n, counts, rate and interval follow from its cells."""
+    tally = Tally.from_counts(counts)
+    interval = wilson_interval(tally.very_satisfied + tally.satisfied, tally.total)
+    expected = {"n": tally.total, "counts": tally.counts(),
+                "satisfaction_rate": _pct(satisfaction_rate(tally)),
+                "interval95": ({"low": _pct(interval[0]), "high": _pct(interval[1])}
+                               if interval else None)}
+    return [f"{name}: {key} {f.get(key)!r} ≠ {value!r} from the cells"
+            for key, value in expected.items() if f.get(key) != value]
+
+
 def check_snapshot(snap: dict[str, Any]) -> list[str]:
     """What does not match in one snapshot of the file (empty when all is well)."""
     problems = []
     lines = [(str(u), str(d), str(k), str(s), str(lv), int(n))
              for u, d, k, s, lv, n in snap["cells"]]
-    if any(not snapshot_hash.is_public(d, s) for _u, d, _k, s, _lv, _n in lines):
-        problems.append("the file lists a cell that is not public")
-    public = snapshot_hash.part_digest(lines)
+    salts: dict[str, str] = snap.get("counter_salts") or {}
+    digests: dict[str, str] = dict(snap.get("counter_digests") or {})
+    groups: dict[str, list[snapshot_hash.Line]] = defaultdict(list)
+    public = []
+    for line in lines:
+        if snapshot_hash.is_public(line[1], line[3]):
+            public.append(line)
+        elif line[1] == "counter" and line[3] == "valid" and line[0] in salts:
+            groups[line[0]].append(line)
+        else:
+            problems.append(f"the file lists a cell that is not public: {line}")
+    for unit, salt in salts.items():
+        found = snapshot_hash.counter_digest(salt, groups[unit])
+        if digests.get(unit) != found:
+            problems.append(f"{unit}: counter digest {found} ≠ published {digests.get(unit)}")
+        digests[unit] = found
     digest = snapshot_hash.combine(snap["hash_rule"], snap["root"], snap["from"], snap["to"],
-                                   public, snap["restricted_digest"])
+                                   snapshot_hash.part_digest(public), snap["restricted_digest"],
+                                   digests)
     if digest != snap["content_hash"]:
         problems.append(f"content hash {digest} ≠ published {snap['content_hash']}")
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for unit, dim, _key, _status, level, n in lines:
+    by_counter: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for unit, dim, key, _status, level, n in lines:
         if dim == "channel":
             counts[unit][level] += n
+        elif dim == "counter":
+            by_counter[(unit, key)][level] += n
     for f in snap["figures"]:
-        tally = Tally.from_counts(counts[f["unit"]])
-        interval = wilson_interval(tally.very_satisfied + tally.satisfied, tally.total)
-        expected = {"n": tally.total, "counts": tally.counts(),
-                    "satisfaction_rate": _pct(satisfaction_rate(tally)),
-                    "interval95": ({"low": _pct(interval[0]), "high": _pct(interval[1])}
-                                   if interval else None)}
-        for key, value in expected.items():
-            if f.get(key) != value:
-                problems.append(f"{f['unit']}: {key} {f.get(key)!r} ≠ {value!r} from the cells")
+        problems += _figure_problems(f["unit"], f, counts[f["unit"]])
+    for f in snap.get("counters") or []:
+        problems += _figure_problems(f"{f['unit']} {f['counter']}", f,
+                                     by_counter[(f["unit"], f["key"])])
     return problems
 
 

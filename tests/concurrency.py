@@ -24,6 +24,21 @@ T = TypeVar("T")
 PASSWORD = "correct horse battery"
 
 
+def form_fields(html: str, action: str, page: str = "") -> dict[str, str]:
+    """The hidden fields (CSRF token, ``once``, …) of the first form in ``html`` whose action
+    contains ``action`` (a form without an action posts to ``page``)."""
+    for match in re.finditer(r'<form\b([^>]*)>(.*?)</form>', html, re.S):
+        target = re.search(r'action="([^"]*)"', match.group(1))
+        if action in (unescape(target.group(1)) if target else page):
+            fields = {}
+            for tag in re.findall(r"<input\b[^>]*>", match.group(2)):
+                attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+                if attrs.get("type") == "hidden" and "name" in attrs:
+                    fields[unescape(attrs["name"])] = unescape(attrs.get("value", ""))
+            return fields
+    raise AssertionError(f"no form posting to {action!r} on {page or 'the page'}")
+
+
 def fire(n: int, send: Callable[[int], T], *, timeout: float = 60) -> list[T]:
     """Call ``send(i)`` for i in 0..n-1 from n threads released at the same moment."""
     barrier = threading.Barrier(n)
@@ -68,16 +83,7 @@ class Browser:
         """The hidden fields of the first form on ``page`` whose action contains ``action``."""
         r = self.client.get(page)
         assert r.status_code == 200, (page, r.status_code)
-        for match in re.finditer(r'<form\b([^>]*)>(.*?)</form>', r.text, re.S):
-            target = re.search(r'action="([^"]*)"', match.group(1))
-            if action in (unescape(target.group(1)) if target else page):
-                fields = {}
-                for tag in re.findall(r"<input\b[^>]*>", match.group(2)):
-                    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
-                    if attrs.get("type") == "hidden" and "name" in attrs:
-                        fields[unescape(attrs["name"])] = unescape(attrs.get("value", ""))
-                return fields
-        raise AssertionError(f"no form posting to {action!r} on {page}")
+        return form_fields(r.text, action, page)
 
     def post_at_once(self, n: int, path: str, data: dict[str, Any],
                      files: dict[str, Any] | None = None) -> list[httpx.Response]:

@@ -83,3 +83,24 @@ def login(client: Any, username: str, password: str = "correct horse battery") -
     r = client.post("/login", data={"username": username, "password": password,
                                     "csrf_token": csrf_token(client)})
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
+
+
+#: A two-component index over the world's districts (Hải Châu ranked, Liên Chiểu not).
+SMALL_INDEX = {
+    "code": "DN-PAR", "year": 2026, "name": "Chỉ số cải cách hành chính năm 2026",
+    "period": {"from": "2026-01-01", "to": "2026-12-31"},
+    "blocks": [{"name": "Quận, huyện", "units": ["HC", {"unit": "LC", "ranked": False}]}],
+    "components": [
+        {"code": "chi_dao", "name": "Chỉ đạo điều hành", "max": 80},
+        {"code": "hai_long", "name": "Mức độ hài lòng", "max": 20, "formula": "threshold",
+         "threshold": 90},
+    ],
+}
+
+
+def load_small_index(session: Session) -> None:
+    """Store :data:`SMALL_INDEX` (DN-PAR 2026) and commit."""
+    from survey_app.services.index import load_scheme
+
+    load_scheme(session, SMALL_INDEX)
+    session.commit()

@@ -1,5 +1,6 @@
-"""``flask --app survey_app units import | import-official | merge | list | add-counter``: the
-unit tree, its reorganisations and its counters."""
+"""``flask --app survey_app units import | import-official | merge | list | add-counter |
+publish-counters``: the unit tree, its reorganisations, its counters and whether their figures
+are public."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask.cli import AppGroup
 
 from ..db import get_db
 from ..models import Counter, Unit
-from ..services import official_units, unit_changes, units
+from ..services import official_units, publication, unit_changes, units
 from ..services.errors import Invalid
 from ..services.units import RowErrors
 from .support import fail as _fail
@@ -50,6 +51,21 @@ def units_add_counter(unit_code: str, code: str, name: str) -> None:
             _fail(f"unit {unit_code} already has a counter {code!r}")
         session.add(Counter(unit=unit, code=code, name=name))
     click.echo(f"Counter {code} added to {unit_code}.")
+
+
+@group.command("publish-counters")
+@click.option("--unit", "unit_code", required=True)
+@click.option("--on/--off", "enabled", required=True,
+              help="Show the unit's counter figures on the public pages, or stop (audited).")
+def units_publish_counters(unit_code: str, enabled: bool) -> None:
+    """Switch a unit's counter figures on or off the public pages of its published periods
+    (snapshots closed under survey-snapshot-v3 only); audited, safe to repeat."""
+    with get_db(current_app).transaction() as session:
+        unit = unit_or_fail(session, unit_code)
+        changed = publication.set_counter_publication(session, unit, enabled, None)
+    state = "published" if enabled else "not published"
+    click.echo(f"Counter figures of {unit_code} are {state}"
+               f"{'' if changed else ' (already so, nothing changed)'}.")
 
 
 def _day(value: str, option: str) -> date:

@@ -20,7 +20,7 @@ from .questionnaire import (
     QuestionnaireItem,
 )
 from .receipt import ReceiptToken
-from .snapshot import PeriodSnapshot, SnapshotCell
+from .snapshot import PeriodSnapshot, SnapshotCell, SnapshotCounterSalt
 from .submission import FormSubmission
 from .unit import Counter, Unit
 from .user import ApiToken, UserAccount
@@ -59,6 +59,7 @@ __all__ = [
     "QuestionnaireItem",
     "ReceiptToken",
     "SnapshotCell",
+    "SnapshotCounterSalt",
     "SubtreeTally",
     "Unit",
     "UserAccount",

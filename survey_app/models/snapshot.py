@@ -40,8 +40,9 @@ class PeriodSnapshot(Base):
     note: Mapped[str | None] = mapped_column(Text)
     #: SHA-256 of the canonical listing of the cells (see services/snapshots.py).
     content_hash: Mapped[str] = mapped_column(String(64))
-    #: The listing rule of the hash (domain/snapshot_hash.py); v2 can be verified publicly.
-    hash_rule: Mapped[str] = mapped_column(String(32), default="survey-snapshot-v2")
+    #: The listing rule of the hash (domain/snapshot_hash.py); v2 and v3 can be verified
+    #: publicly, v3 also per unit's counters.
+    hash_rule: Mapped[str] = mapped_column(String(32), default="survey-snapshot-v3")
     cells: Mapped[int] = mapped_column(Integer, default=0)
     reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -70,3 +71,16 @@ class SnapshotCell(Base):
     level: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
 
+
+
+class SnapshotCounterSalt(Base):
+    """The random salt of one unit's counter digest in a ``survey-snapshot-v3`` snapshot.
+
+    Public only while the unit's ``publish_counters`` switch is on (docs/open-data.md).
+    """
+
+    __tablename__ = "snapshot_counter_salt"
+
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("period_snapshot.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))

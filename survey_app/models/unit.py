@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -45,6 +45,9 @@ class Unit(Base):
     #: The unit this one became part of when it ended (a merged ward → its new commune). A unit
     #: may have several predecessors; their counts are added to its figures (docs/units.md).
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    #: An admin's decision to show this unit's counter figures on the public pages of its
+    #: published periods closed under ``survey-snapshot-v3`` (docs/open-data.md).
+    publish_counters: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children",

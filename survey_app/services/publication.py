@@ -2,16 +2,19 @@
 ranking, to the public — and what the public pages and the open data may read.
 
 Closing a period does not publish it. Only a snapshot in force (not reopened) closed under the
-``survey-snapshot-v2`` hash rule can be published, because only its public cells can be checked
-against the hash by anyone (``domain/snapshot_hash.py``). Withdrawing keeps the row and its
-reason; a published snapshot that an admin reopens counts as withdrawn, the reopen note being
-the reason. Publishing and withdrawing are each safe against their own duplicate: publishing
-locks the snapshot (or scheme) row ``FOR UPDATE`` before looking for a publication in force,
-withdrawing is a conditional ``UPDATE … WHERE withdrawn_at IS NULL``.
+``survey-snapshot-v2`` or ``-v3`` hash rule can be published, because only their public cells
+can be checked against the hash by anyone (``domain/snapshot_hash.py``). Withdrawing keeps
+the row and its reason; a published snapshot that an admin reopens counts as withdrawn, the
+reopen note being the reason. Publishing and withdrawing are each safe against their own
+duplicate: publishing locks the snapshot (or scheme) row ``FOR UPDATE`` before looking for a
+publication in force, withdrawing is a conditional ``UPDATE … WHERE withdrawn_at IS NULL``.
 
 The read side never looks at live rollups, flagged or void ballots, comments, or the
 restricted dimensions (counters, procedure fields, groups, hours, reasons): public figures are
-sums of the snapshot's valid-vote cells by channel, month and own votes.
+sums of the snapshot's valid-vote cells by channel, month and own votes. The one exception is
+a unit whose admin switched on ``publish_counters`` (audited, ``set_counter_publication``): in
+its published v3 snapshots its own counters' valid-vote cells and their salt are public too, so
+anyone can recompute that unit's counter digest.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy.orm import Session
 from ..domain import rounding, snapshot_hash
 from ..domain.periods import Period
 from ..domain.shares import Tally, satisfaction_rate, wilson_interval
+from ..models import Counter as CounterModel
 from ..models import (
     IndexPublication,
     IndexScheme,
@@ -42,7 +46,7 @@ from ..models import (
 from .audit import record_action
 from .errors import Conflict, Invalid, NotFound
 from .figures import Figures, unit_figures
-from .snapshots import snapshot_for
+from .snapshots import counter_salts, own_counter_keys, snapshot_for
 from .state import AlreadyChanged, transition
 
 #: Longest withdrawal reason kept.
@@ -54,6 +58,10 @@ class PublishError(Conflict, ValueError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail=detail)
+
+
+class BadReason(PublishError):
+    """A withdrawal without a usable reason: the administrator's input, not a conflict."""
 
 
 class NotPublished(NotFound):
@@ -95,7 +103,7 @@ def publish_period(session: Session, snapshot: PeriodSnapshot,
     session.refresh(snapshot)
     if snapshot.reopened_at is not None:
         raise PublishError("Kỳ này đã được mở lại; khóa lại kỳ rồi mới công bố được.")
-    if snapshot.hash_rule != snapshot_hash.HASH_RULE_V2:
+    if snapshot.hash_rule not in snapshot_hash.PUBLISHABLE_RULES:
         raise PublishError("Bản chốt này dùng quy tắc băm cũ, người dân không kiểm chứng được; "
                            "mở lại và khóa lại kỳ rồi công bố bản chốt mới.")
     if in_force(session, snapshot.id) is not None:
@@ -115,9 +123,9 @@ def publish_period(session: Session, snapshot: PeriodSnapshot,
 def _note(note: str | None) -> str:
     note = (note or "").strip()
     if not note:
-        raise PublishError("Cần ghi lý do rút lại; lý do được hiển thị công khai.")
+        raise BadReason("Cần ghi lý do rút lại; lý do được hiển thị công khai.")
     if len(note) > MAX_NOTE:
-        raise PublishError(f"Lý do tối đa {MAX_NOTE} ký tự.")
+        raise BadReason(f"Lý do tối đa {MAX_NOTE} ký tự.")
     return note
 
 
@@ -141,6 +149,27 @@ def withdraw_period(session: Session, snapshot: PeriodSnapshot, user: UserAccoun
                   period=[str(snapshot.period_from), str(snapshot.period_to)],
                   content_hash=snapshot.content_hash, note=note)
     return publication
+
+
+def set_counter_publication(session: Session, unit: Unit, enabled: bool,
+                            user: UserAccount | None) -> bool:
+    """Switch a unit's counter figures on or off the public pages; audited. Returns whether
+    this request changed it: an identical request that lost the race (or came later) finds the
+    row already switched (``UPDATE … WHERE publish_counters = <old value>`` changed nothing)."""
+    try:
+        transition(session, Unit, unit.id, Unit.publish_counters.is_(not enabled),
+                   publish_counters=enabled)
+    except AlreadyChanged:
+        return False
+    record_action(session, user, "unit.publish_counters", "unit", unit.id, unit=unit.code,
+                  enabled=enabled)
+    return True
+
+
+def counter_publishing_units(session: Session) -> list[Unit]:
+    """Units whose counter figures are switched on, by code."""
+    return list(session.scalars(select(Unit).where(Unit.publish_counters.is_(True))
+                                .order_by(Unit.code)))
 
 
 def index_in_force(session: Session, scheme_id: int) -> IndexPublication | None:
@@ -281,7 +310,9 @@ def state_version(session: Session) -> str:
         select(func.count(ip.id)).scalar_subquery(),
         select(func.count(ip.withdrawn_at)).scalar_subquery(),
     )).one()
-    return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:16]
+    switched = tuple(session.scalars(select(Unit.id).where(Unit.publish_counters.is_(True))
+                                     .order_by(Unit.id)))
+    return hashlib.sha256(repr((tuple(row), switched)).encode()).hexdigest()[:16]
 
 
 # --- figures from the public cells -----------------------------------------------------------
@@ -336,13 +367,32 @@ class PublicFigure:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicCounter(PublicFigure):
+    """One counter of a unit whose counter figures are published: ``code`` and ``name`` are the
+    counter's (never a person's), ``parent`` its unit, ``key`` its cells' key."""
+
+    key: str
+
+    def as_json(self) -> dict[str, Any]:
+        body = PublicFigure.as_json(self)
+        del body["parent"]
+        body.update(unit=self.parent, counter=self.code, key=self.key)
+        return body
+
+
+@dataclass(frozen=True, slots=True)
 class PublicSnapshot:
     """What the public sees of one published snapshot."""
 
     item: Published
-    lines: list[snapshot_hash.Line]
+    lines: list[snapshot_hash.Line]  # public lines, and the published units' counter lines
     restricted_digest: str
     figures: list[PublicFigure]  # the root first, then by code
+    #: v3: every unit's salted counter digest (unit code → digest); empty for v2.
+    counter_digests: dict[str, str]
+    #: v3: the salts of the units whose counter figures are published (unit code → salt).
+    counter_salts: dict[str, str]
+    counters: list[PublicCounter]  # by unit, then counter code
 
     def figure(self, code: str) -> PublicFigure | None:
         return next((f for f in self.figures if f.code == code), None)
@@ -356,29 +406,76 @@ class PublicSnapshot:
         return [(k, Tally.from_counts(v)) for k, v in sorted(counts.items())]
 
 
+def _counter_figures(session: Session, unit_code: str, unit_id: int,
+                     lines: list[snapshot_hash.Line], min_n: int) -> list[PublicCounter]:
+    """A unit's published counter lines as figures, labelled by counter code and name."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for _u, _dim, key, _status, level, n in lines:
+        counts[key][level] += n
+    labels = {str(cid): (code, name) for cid, code, name in session.execute(
+        select(CounterModel.id, CounterModel.code, CounterModel.name)
+        .where(CounterModel.unit_id == unit_id))}
+    out = [PublicCounter(labels[key][0], labels[key][1], "counter", unit_code,
+                         Tally.from_counts(levels), min_n, key)
+           for key, levels in counts.items()]
+    return sorted(out, key=lambda c: c.code)
+
+
+def public_counters(session: Session, snapshot: PeriodSnapshot, unit: Unit,
+                    min_n: int) -> list[PublicCounter]:
+    """The unit's counter figures in a published snapshot, when its admin switched them on and
+    the snapshot can prove them (v3, the unit has a salt); empty otherwise."""
+    if not unit.publish_counters or snapshot.hash_rule != snapshot_hash.HASH_RULE_V3:
+        return []
+    if unit.id not in counter_salts(session, snapshot.id):
+        return []
+    c = SnapshotCell
+    own = own_counter_keys(session, [unit.id]).get(unit.id, set())
+    lines = [(unit.code, "counter", key, "valid", level, n) for key, level, n in session.execute(
+        select(c.key, c.level, c.count).where(
+            c.snapshot_id == snapshot.id, c.unit_id == unit.id, c.dimension == "counter",
+            c.status == "valid", c.key.in_(own))) if n]
+    return _counter_figures(session, unit.code, unit.id, lines, min_n)
+
+
 def public_snapshot(session: Session, item: Published, min_n: int) -> PublicSnapshot:
-    """Read a published snapshot's public cells, the restricted part's digest, and each unit's
-    subtree figure (valid votes summed over channels)."""
+    """Read a published snapshot's public cells, the digests of the parts that stay private,
+    each unit's subtree figure (valid votes summed over channels) and, for units whose switch
+    is on (v3 only), their counter cells, salts and figures."""
     c = SnapshotCell
     rows = session.execute(
-        select(Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.id, c.dimension, c.key,
-               c.status, c.level, c.count)
+        select(Unit.code, Unit.name, Unit.kind, Unit.parent_id, Unit.id, Unit.publish_counters,
+               c.dimension, c.key, c.status, c.level, c.count)
         .join(Unit, Unit.id == c.unit_id)
         .where(c.snapshot_id == item.snapshot.id)).all()
-    lines: list[snapshot_hash.Line] = []
-    restricted: list[snapshot_hash.Line] = []
+    all_lines: list[snapshot_hash.Line] = []
     units: dict[int, tuple[str, str, str, int | None]] = {}
+    switched: dict[str, int] = {}
     tallies: dict[str, Counter[str]] = defaultdict(Counter)
-    for code, name, kind, parent_id, uid, dim, key, status, level, n in rows:
+    for code, name, kind, parent_id, uid, on, dim, key, status, level, n in rows:
         units[uid] = (code, name, kind, parent_id)
-        line = (code, dim, key, status, level, n)
-        if snapshot_hash.is_public(dim, status):
-            lines.append(line)
-            if dim == "channel":
-                tallies[code][level] += n
-        else:
-            restricted.append(line)
+        if on:
+            switched[code] = uid
+        all_lines.append((code, dim, key, status, level, n))
+        if dim == "channel" and status == "valid":
+            tallies[code][level] += n
     codes = {uid: u[0] for uid, u in units.items()}
+    digests: dict[str, str] = {}
+    salts: dict[str, str] = {}
+    counters: list[PublicCounter] = []
+    if item.snapshot.hash_rule == snapshot_hash.HASH_RULE_V3:
+        own = {codes[u]: keys for u, keys in own_counter_keys(session, codes).items()}
+        lines, groups, restricted = snapshot_hash.split_v3(all_lines, own)
+        stored = {codes[u]: v for u, v in counter_salts(session, item.snapshot.id).items()}
+        digests = {code: snapshot_hash.counter_digest(stored[code], g)
+                   for code, g in groups.items()}
+        for code in sorted(groups.keys() & switched.keys()):
+            salts[code] = stored[code]
+            lines.extend(groups[code])
+            counters.extend(_counter_figures(session, code, switched[code], groups[code], min_n))
+    else:
+        lines = [x for x in all_lines if snapshot_hash.is_public(x[1], x[3])]
+        restricted = [x for x in all_lines if not snapshot_hash.is_public(x[1], x[3])]
     figures = [PublicFigure(code, name, kind, codes.get(parent_id) if parent_id else None,
                             Tally.from_counts(tallies[code]), min_n)
                for code, name, kind, parent_id in units.values()]
@@ -387,7 +484,8 @@ def public_snapshot(session: Session, item: Published, min_n: int) -> PublicSnap
         figures.insert(0, PublicFigure(item.root.code, item.root.name, item.root.kind, None,
                                        Tally.from_counts({}), min_n))
     lines.sort(key=snapshot_hash.line_text)
-    return PublicSnapshot(item, lines, snapshot_hash.part_digest(restricted), figures)
+    return PublicSnapshot(item, lines, snapshot_hash.part_digest(restricted), figures,
+                          digests, salts, counters)
 
 
 def open_data(session: Session, year: int, min_n: int) -> dict[str, Any]:
@@ -405,6 +503,9 @@ def open_data(session: Session, year: int, min_n: int) -> dict[str, Any]:
             "hash_rule": item.snapshot.hash_rule,
             "content_hash": item.snapshot.content_hash,
             "restricted_digest": snap.restricted_digest,
+            **({"counter_digests": snap.counter_digests, "counter_salts": snap.counter_salts,
+                "counters": [c.as_json() for c in snap.counters]}
+               if item.snapshot.hash_rule == snapshot_hash.HASH_RULE_V3 else {}),
             "figures": [f.as_json() for f in snap.figures],
             "cells": [list(x) for x in snap.lines],
         })
@@ -412,13 +513,17 @@ def open_data(session: Session, year: int, min_n: int) -> dict[str, Any]:
     return {"year": year, "rule": rounding.RULE, "snapshots": out}
 
 
-def index_publications(session: Session) -> list[tuple[IndexPublication, IndexScheme]]:
-    """Index rankings published and in force, newest year first."""
+def index_publications(session: Session, *, withdrawn: bool = False,
+                       ) -> list[tuple[IndexPublication, IndexScheme]]:
+    """Index rankings published and in force (or, with ``withdrawn``, those withdrawn, whose
+    date and reason stay public), newest year first."""
+    state = (IndexPublication.withdrawn_at.is_not(None) if withdrawn
+             else IndexPublication.withdrawn_at.is_(None))
     return [(p, s) for p, s in session.execute(
         select(IndexPublication, IndexScheme).join(IndexScheme,
                                                    IndexScheme.id == IndexPublication.scheme_id)
-        .where(IndexPublication.withdrawn_at.is_(None))
-        .order_by(IndexScheme.year.desc(), IndexScheme.code)).all()]
+        .where(state)
+        .order_by(IndexScheme.year.desc(), IndexScheme.code, IndexPublication.id.desc())).all()]
 
 
 def check_year(value: str) -> int:

@@ -8,8 +8,9 @@ any unit of the subtree come from it. Reopening is audited with what changed sin
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -26,10 +27,12 @@ from ..models import (
     MonthlyTally,
     PeriodSnapshot,
     SnapshotCell,
+    SnapshotCounterSalt,
     SubtreeTally,
     Unit,
     UserAccount,
 )
+from ..models import Counter as CounterModel
 from ..models.ballot import ROLLED_STATUSES
 from .audit import record_action
 from .breakdowns import lineage
@@ -38,7 +41,6 @@ from .folding import pending_cells
 from .state import AlreadyChanged, transition
 from .units import lock_tree_of, subtree_ids
 
-HASH_HEADER = "survey-snapshot-v1"
 #: Reopen changes kept in the audit log (the rest are counted).
 MAX_LISTED_CHANGES = 200
 
@@ -132,18 +134,42 @@ def live_cells(session: Session, root: Unit, period: Period, *,
 
 
 def content_hash(root_code: str, period: Period, cells: Mapping[SnapshotKey, int],
-                 codes: Mapping[int, str], rule: str = snapshot_hash.HASH_RULE) -> str:
+                 codes: Mapping[int, str], rule: str = snapshot_hash.HASH_RULE, *,
+                 own_counters: Mapping[int, Collection[str]] | None = None,
+                 salts: Mapping[int, str] | None = None) -> str:
     """SHA-256 of the canonical listing (``domain/snapshot_hash.py``): a header line, then the
     sorted non-zero cells, units named by code so the hash is the same on any copy of the
-    database. ``rule`` v2 hashes the public and the restricted cells as two parts."""
-    return snapshot_hash.listing_hash(rule, root_code, str(period.start), str(period.end),
-                                      listing(cells, codes))
+    database. ``rule`` v2 hashes the public and the restricted cells as two parts; v3 also each
+    unit's own counters (``own_counters``: unit id → counter keys) with its salt."""
+    return snapshot_hash.listing_hash(
+        rule, root_code, str(period.start), str(period.end), listing(cells, codes),
+        own_counters={codes[u]: keys for u, keys in (own_counters or {}).items() if u in codes},
+        salts={codes[u]: salt for u, salt in (salts or {}).items() if u in codes})
 
 
 def listing(cells: Mapping[SnapshotKey, int],
             codes: Mapping[int, str]) -> list[snapshot_hash.Line]:
     """The cells as lines of the canonical listing (unit ids replaced by codes)."""
     return [(codes[u], d, k, s, lv, n) for (u, d, k, s, lv), n in cells.items() if n]
+
+
+def own_counter_keys(session: Session, unit_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Each unit's own counters as the keys of its ``counter`` cells (a unit's subtree cells
+    also count its descendants' counters; only its own form its v3 counter part)."""
+    ids = set(unit_ids)
+    out: dict[int, set[str]] = {}
+    if ids:
+        for uid, cid in session.execute(select(CounterModel.unit_id, CounterModel.id)
+                                        .where(CounterModel.unit_id.in_(ids))):
+            out.setdefault(uid, set()).add(str(cid))
+    return out
+
+
+def counter_salts(session: Session, snapshot_id: int) -> dict[int, str]:
+    """Unit id → the salt of its counter digest in a v3 snapshot."""
+    return {u: salt for u, salt in session.execute(
+        select(SnapshotCounterSalt.unit_id, SnapshotCounterSalt.salt)
+        .where(SnapshotCounterSalt.snapshot_id == snapshot_id))}
 
 
 def _codes(session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
@@ -166,17 +192,25 @@ def close_period(session: Session, root: Unit, period: Period, user: UserAccount
                          f"{where} (mã băm {existing.content_hash[:12]}…).")
     cells = live_cells(session, root, period, tz=tz)
     codes = _codes(session, {root.id, *(k[0] for k in cells)})
-    digest = content_hash(root.code, period, cells, codes)
+    rule = snapshot_hash.HASH_RULE
+    own = own_counter_keys(session, codes)
+    salts = {u: secrets.token_hex(32) for (u, d, k, s, _lv), n in cells.items()
+             if n and d == "counter" and s == "valid" and k in own.get(u, ())
+             and rule == snapshot_hash.HASH_RULE_V3}
+    digest = content_hash(root.code, period, cells, codes, rule, own_counters=own, salts=salts)
     snapshot = PeriodSnapshot(unit_id=root.id, period_from=period.start, period_to=period.end,
                               closed_by_id=user.id if user else None, note=note or None,
                               content_hash=digest, cells=len(cells),
-                              hash_rule=snapshot_hash.HASH_RULE)
+                              hash_rule=rule)
     session.add(snapshot)
     session.flush()
     rows = [{"snapshot_id": snapshot.id, "unit_id": u, "dimension": d, "key": k, "status": s,
              "level": lv, "count": n} for (u, d, k, s, lv), n in cells.items()]
     for i in range(0, len(rows), 5000):
         session.execute(insert(SnapshotCell.__table__), rows[i:i + 5000])
+    if salts:
+        session.execute(insert(SnapshotCounterSalt.__table__), [
+            {"snapshot_id": snapshot.id, "unit_id": u, "salt": v} for u, v in salts.items()])
     record_action(session, user, "period.close", "period_snapshot", snapshot.id,
                   unit=root.code, period=[str(period.start), str(period.end)],
                   content_hash=digest, cells=len(cells), note=note)
@@ -197,8 +231,13 @@ def verify(session: Session, snapshot: PeriodSnapshot) -> bool:
     assert root is not None
     codes = _codes(session, {root.id, *(k[0] for k in cells)})
     period = Period(snapshot.period_from, snapshot.period_to)
-    return content_hash(root.code, period, cells, codes,
-                        snapshot.hash_rule) == snapshot.content_hash
+    try:
+        found = content_hash(root.code, period, cells, codes, snapshot.hash_rule,
+                             own_counters=own_counter_keys(session, codes),
+                             salts=counter_salts(session, snapshot.id))
+    except KeyError:  # a unit's counter lines without their salt
+        return False
+    return found == snapshot.content_hash
 
 
 def changes_since_close(session: Session, snapshot: PeriodSnapshot, *,

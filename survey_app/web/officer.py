@@ -268,7 +268,19 @@ def vn_int(value: int | None) -> str:
 
 @bp.app_template_filter("vn_pct")
 def vn_pct(value: Decimal | None) -> str:
-    return "—" if value is None else f"{print_html.pct(value)}{print_html.NBSP}%"
+    return print_html.percent(value)
+
+
+# ... and in the reader's language on the pages that have one (`{{ n|count(lang) }}`) --------
+
+@bp.app_template_filter("count")
+def count_in(value: int | None, lang: str = "vi") -> str:
+    return print_html.count(value, lang)
+
+
+@bp.app_template_filter("pct")
+def pct_in(value: Decimal | None, lang: str = "vi") -> str:
+    return print_html.percent(value, lang)
 
 
 @bp.app_template_filter("vn_signed")
@@ -279,8 +291,14 @@ def vn_signed(value: Decimal) -> str:
 
 @bp.app_template_filter("vn_datetime")
 def vn_datetime(value: datetime) -> str:
+    return datetime_in(value)
+
+
+@bp.app_template_filter("datetime")
+def datetime_in(value: datetime, lang: str = "vi") -> str:
+    """Local time: 01/10/2026 09:15 in Vietnamese, 2026-10-01 09:15 in English."""
     local = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
-    return f"{local:%d/%m/%Y %H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}" if lang == "en" else f"{local:%d/%m/%Y %H:%M}"
 
 
 @bp.app_template_global("unit_tree")

@@ -7,6 +7,11 @@ renders a CSRF token, so no cookie is set and shared caches may keep the pages: 
 an ETag (from the publication state, checked before anything is rendered) and
 ``Cache-Control: public``. Rendered bodies are also kept in a small in-process cache keyed by
 that ETag, so a burst of readers costs one cheap query each.
+
+Vietnamese by default, English with ``?lang=en`` only (web/open_text.py): neither a cookie nor
+Accept-Language changes a public page, so its language is part of its URL, of its ETag and of
+the memo's key, and shared caches need no ``Vary``. Links between public pages keep ``lang``
+(``open_url``) and every page links to itself in the other language (``switch_language_url``).
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import json
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from reports.open_charts import Point, bar_chart, trend_chart
@@ -28,8 +34,8 @@ from ..db import get_session
 from ..domain import rounding
 from ..domain.periods import Period, local_date, month, quarter
 from ..domain.shares import Tally, satisfaction_rate, wilson_interval
-from ..domain.vocab import UNIT_KIND_TERMS, label
-from ..models import Unit
+from ..i18n import asked_language
+from ..models import IndexPublication, IndexScheme, Unit
 from ..services import publication
 from ..services.errors import Invalid
 from ..services.figures import unit_figures
@@ -37,6 +43,7 @@ from ..services.snapshots import snapshot_tally
 from ..services.units import unit_by_code
 from .access import public
 from .downloads import content_disposition
+from .open_text import TEXT, months_in, period_label
 
 bp = Blueprint("open_results", __name__, url_prefix="/cong-khai")
 
@@ -69,7 +76,8 @@ def _state_version() -> str:
 def _cached(render: Callable[[], tuple[bytes, str]], *, salt: str = "") -> Response:
     """Answer with the cached body for the current publication state, or render it once."""
     version = _state_version()
-    etag = hashlib.sha256(f"{version}|{salt}|{request.full_path}".encode()).hexdigest()[:32]
+    key = f"{version}|{asked_language()}|{salt}|{request.full_path}"
+    etag = hashlib.sha256(key.encode()).hexdigest()[:32]
     if etag in request.if_none_match:
         response = Response(status=304)
     else:
@@ -88,7 +96,31 @@ def _cached(render: Callable[[], tuple[bytes, str]], *, salt: str = "") -> Respo
 
 
 def _html(template: str, **context: object) -> Callable[[], tuple[bytes, str]]:
-    return lambda: (render_template(template, **context).encode(), "text/html")
+    """Render a public page in the reader's language (``lang`` and its words ``t``)."""
+    lang = asked_language()
+    return lambda: (render_template(template, lang=lang, t=TEXT[lang], **context).encode(),
+                    "text/html")
+
+
+def _t() -> dict[str, str]:
+    return TEXT[asked_language()]
+
+
+@bp.app_template_global("open_url")
+def open_url(endpoint: str, **values: object) -> str:
+    """``url_for`` that keeps the reader's language (no ``lang`` for Vietnamese)."""
+    lang = asked_language()
+    return url_for(endpoint, **values, **({"lang": lang} if lang != "vi" else {}))
+
+
+@bp.app_template_global("switch_language_url")
+def switch_language_url() -> str:
+    """This page in the other language, its other parameters kept."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    if asked_language() == "vi":
+        args["lang"] = "en"
+    return url_for(request.endpoint or "open_results.index", **(request.view_args or {}),
+                   **args)
 
 
 def _point(lbl: str, tally: Tally, min_n: int) -> Point:
@@ -98,26 +130,7 @@ def _point(lbl: str, tally: Tally, min_n: int) -> Point:
                  rounding.percent(interval[1]) if interval else None, tally.total >= min_n)
 
 
-def _period_label(start: date, end: date) -> str:
-    months = (end.year - start.year) * 12 + end.month - start.month + 1
-    if months == 1:
-        return f"Tháng {start.month}/{start.year}"
-    if months == 3 and start.month % 3 == 1:
-        return f"Quý {(start.month + 2) // 3}/{start.year}"
-    if months == 6 and start.month in (1, 7):
-        return f"6 tháng {'đầu' if start.month == 1 else 'cuối'} năm {start.year}"
-    if months == 12 and start.month == 1:
-        return f"Năm {start.year}"
-    return f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
-
-
-def _kind(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
-@bp.app_template_global("period_label")
-def period_label(start: date, end: date) -> str:
-    return _period_label(start, end)
+bp.add_app_template_global(period_label)
 
 
 def _min_n() -> int:
@@ -151,9 +164,9 @@ def _render_index() -> tuple[bytes, str]:
     if wanted:
         chosen = next((i for i in items if str(i.snapshot.id) == wanted), None)
         if chosen is None:
-            return (render_template("open/message.html", title="Không có kỳ công bố này",
-                                    text="Kỳ được chọn không có hoặc đã được rút lại.").encode(),
-                    "text/html")
+            t = _t()
+            return _html("open/message.html", title=t["no_such_period"],
+                         text=t["no_such_period_text"])()
     elif items:
         chosen = items[0]
     snap = publication.public_snapshot(session, chosen, _min_n()) if chosen else None
@@ -165,12 +178,13 @@ def _render_index() -> tuple[bytes, str]:
         names = {f.code: f.name for f in snap.figures}
         for parent, members in blocks.items():
             if len(members) > 1 and parent is not None:
-                charts.append((names.get(parent, parent), bar_chart(
-                    f"Tỷ lệ hài lòng các đơn vị trực thuộc {names.get(parent, parent)}",
-                    [_point(m.name, m.tally, _min_n()) for m in members])))
+                name = names.get(parent, parent)
+                charts.append((name, bar_chart(
+                    _t()["bar_title"].format(name=name),
+                    [_point(m.name, m.tally, _min_n()) for m in members],
+                    lang=asked_language())))
     return _html("open/index.html", items=items, chosen=chosen, snap=snap, blocks=blocks,
-                 charts=charts, withdrawn=publication.withdrawn(session),
-                 kind_label=lambda k: label(UNIT_KIND_TERMS, k))()
+                 charts=charts, withdrawn=publication.withdrawn(session))()
 
 
 # --- one unit ---------------------------------------------------------------------------------
@@ -196,6 +210,17 @@ def _covering(unit: Unit) -> list[publication.Published]:
     return sorted(found, key=lambda i: (i.snapshot.period_from, i.snapshot.period_to))
 
 
+def _rankings(unit: Unit, *, withdrawn: bool = False) -> list[tuple[
+        IndexScheme, IndexPublication, dict[str, Any]]]:
+    """The published (or withdrawn) rankings of the unit's blocks: scheme, publication, block."""
+    found = []
+    for pub, scheme in publication.index_publications(get_session(), withdrawn=withdrawn):
+        for block in pub.document.get("blocks", []):
+            if any(u.get("unit") == unit.code for u in block.get("units", [])):
+                found.append((scheme, pub, block))
+    return found
+
+
 @bp.get("/<unit_code>")
 @public
 def unit_page(unit_code: str) -> ResponseReturnValue:
@@ -207,32 +232,31 @@ def _render_unit(unit: Unit) -> tuple[bytes, str]:
     session = get_session()
     min_n = _min_n()
     covering = _covering(unit)
+    lang = asked_language()
     rows = []
     for item in covering:
         tally, _flagged = snapshot_tally(session, item.snapshot, unit.id)  # flagged not shown
-        rows.append((item, tally, _point(_period_label(item.snapshot.period_from,
-                                                       item.snapshot.period_to), tally, min_n)))
+        rows.append((item, tally, _point(period_label(
+            item.snapshot.period_from, item.snapshot.period_to, lang), tally, min_n)))
     kinds = defaultdict(list)
     for item, _tally, point in rows:
-        kinds[_kind(item.snapshot.period_from, item.snapshot.period_to)].append(point)
-    trends = [(k, trend_chart(f"Tỷ lệ hài lòng của {unit.name} qua các kỳ", points))
+        kinds[months_in(item.snapshot.period_from, item.snapshot.period_to)].append(point)
+    trends = [(k, trend_chart(TEXT[lang]["trend_title"].format(name=unit.name), points,
+                              lang=lang))
               for k, points in sorted(kinds.items())]
     latest = rows[-1] if rows else None
     children = []
+    counters: list[publication.PublicCounter] = []
     if latest:
+        counters = publication.public_counters(session, latest[0].snapshot, unit, min_n)
         for child in sorted(unit.children, key=lambda c: c.code):
             tally, _flagged = snapshot_tally(session, latest[0].snapshot, child.id)
             children.append((child, tally, _point(child.name, tally, min_n)))
-    ranking = []
-    for pub, scheme in publication.index_publications(session):
-        for block in pub.document.get("blocks", []):
-            if any(u.get("unit") == unit.code for u in block.get("units", [])):
-                ranking.append((scheme, pub, block))
     return _html("open/unit.html", unit=unit, rows=list(reversed(rows)), trends=trends,
-                 latest=latest, children=children, ranking=ranking,
+                 latest=latest, children=children, counters=counters, ranking=_rankings(unit),
+                 withdrawn_rankings=_rankings(unit, withdrawn=True),
                  withdrawn=[w for w in publication.withdrawn(session)
                             if w.root.id in _ancestors(unit)],
-                 kind_names={1: "Theo tháng", 3: "Theo quý", 6: "Theo nửa năm", 12: "Theo năm"},
                  min_n=min_n)()
 
 
@@ -310,13 +334,14 @@ def screen(unit_code: str) -> ResponseReturnValue:
         session = get_session()
         min_n = _min_n()
         live = []
-        for title, period in (("Hôm nay", Period(today, today)),
-                              (f"Tháng {today.month}/{today.year}",
-                               month(today.year, today.month))):
+        this_month = month(today.year, today.month)
+        for title, period in ((_t()["today"], Period(today, today)),
+                              (period_label(this_month.start, this_month.end, asked_language()),
+                               this_month)):
             tally = unit_figures(session, unit, period, min_n=min_n, subtree=True).tally
             live.append((title, tally, _point(title, tally, min_n)))
-        quarters = [i for i in _covering(unit) if _kind(i.snapshot.period_from,
-                                                        i.snapshot.period_to) == 3
+        quarters = [i for i in _covering(unit) if months_in(i.snapshot.period_from,
+                                                            i.snapshot.period_to) == 3
                     and Period(i.snapshot.period_from, i.snapshot.period_to) == quarter(
                         i.snapshot.period_from.year, (i.snapshot.period_from.month + 2) // 3)]
         last = None

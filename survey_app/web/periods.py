@@ -24,7 +24,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from ..db import get_session
-from ..domain.snapshot_hash import HASH_RULE_V2
+from ..domain.snapshot_hash import HASH_RULE_V3, PUBLISHABLE_RULES
 from ..domain.vocab import (
     CHANNEL_TERMS,
     FLAG_TERMS,
@@ -60,6 +60,13 @@ EXPORT_CHUNK = 2000
 @bp.get("/periods")
 @login_required("admin")
 def index() -> ResponseReturnValue:
+    return periods_page()
+
+
+def periods_page(*, index_error: str | None = None, counter_error: str | None = None,
+                 status: int = 200) -> ResponseReturnValue:
+    """The periods page; ``index_error`` / ``counter_error`` is a refused form of the ranking /
+    counter-publication section, shown there and answered with ``status``."""
     user = current_user()
     assert user is not None
     session = get_session()
@@ -76,7 +83,10 @@ def index() -> ResponseReturnValue:
     return render_template("officer/periods.html", units=visible_units(user), unit=unit,
                            sel=selection, errors=errors, kinds=PERIOD_KINDS, rows=rows,
                            args=selection.args(unit.code), published=live,
-                           schemes=schemes), 400 if errors else 200
+                           schemes=schemes, index_error=index_error,
+                           counter_error=counter_error,
+                           counter_units=publication.counter_publishing_units(session)), \
+        400 if errors and status == 200 else status
 
 
 @bp.post("/periods/close")
@@ -127,7 +137,8 @@ def show(snapshot_id: int) -> ResponseReturnValue:
         PeriodPublication.snapshot_id == snapshot.id).order_by(PeriodPublication.id)))
     return render_template("officer/period.html", s=snapshot, unit=unit, changes=changes,
                            publications=history,
-                           publishable=snapshot.hash_rule == HASH_RULE_V2,
+                           publishable=snapshot.hash_rule in PUBLISHABLE_RULES,
+                           counters_provable=snapshot.hash_rule == HASH_RULE_V3,
                            differing=differing, reopen=reopen, users=users,
                            verified=snapshots.verify(session, snapshot),
                            level_label=lambda c: label(LEVEL_TERMS, c),

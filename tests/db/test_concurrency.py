@@ -21,6 +21,8 @@ from survey_app.models import (
     Answer,
     Ballot,
     FollowupCase,
+    IndexPublication,
+    IndexScheme,
     KioskDevice,
     PaperBatch,
     PaperSheet,
@@ -40,7 +42,7 @@ from tests.concurrency import (
     fire,
     fresh,
 )
-from tests.factories import vote
+from tests.factories import load_small_index, vote
 from tests.live import LiveServer
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -182,6 +184,43 @@ def test_a_double_publish_publishes_once_and_a_double_withdraw_withdraws_once(
     assert audit_count(session, "period.withdraw") == 1
     withdrawn = fresh(session).scalars(select(PeriodPublication)).one()
     assert withdrawn.withdrawn_at is not None and withdrawn.withdraw_note == "Sai sót phiếu giấy"
+
+
+@WITH_AND_WITHOUT_ONCE
+def test_a_double_counter_switch_changes_it_once(app, world, session, browser, once):
+    browser.login("admin")
+    fields = browser.form("/admin/periods", "/admin/units/counter-publication")
+    for enabled in ("1", "0"):
+        responses = browser.post_at_once(N, "/admin/units/counter-publication",
+                                         _form_data(fields, once, unit="HC-TT", enabled=enabled))
+        assert_no_server_error(responses)
+        assert audit_count(session, "unit.publish_counters") == (1 if enabled == "1" else 2)
+        assert fresh(session).scalar(select(Unit.publish_counters).where(
+            Unit.code == "HC-TT")) is (enabled == "1")
+        fields = browser.form("/admin/periods", "/admin/units/counter-publication")
+
+
+@WITH_AND_WITHOUT_ONCE
+def test_a_double_ranking_publish_publishes_once_and_a_double_withdraw_withdraws_once(
+        app, world, session, browser, once):
+    load_small_index(session)
+    scheme_id = session.scalars(select(IndexScheme.id)).one()
+    browser.login("admin")
+    base = f"/admin/index-publication/{scheme_id}"
+
+    fields = browser.form("/admin/periods", f"{base}/publish")
+    responses = browser.post_at_once(N, f"{base}/publish", _form_data(fields, once))
+    assert_no_server_error(responses)
+    assert _count(session, IndexPublication) == 1
+    assert audit_count(session, "index.publish") == 1
+
+    fields = browser.form("/admin/periods", f"{base}/withdraw")
+    responses = browser.post_at_once(N, f"{base}/withdraw",
+                                     _form_data(fields, once, note="Sai điểm thẩm định"))
+    assert_no_server_error(responses)
+    assert audit_count(session, "index.withdraw") == 1
+    withdrawn = fresh(session).scalars(select(IndexPublication)).one()
+    assert withdrawn.withdrawn_at is not None and withdrawn.withdraw_note == "Sai điểm thẩm định"
 
 
 # --- follow-up cases ----------------------------------------------------------------------------

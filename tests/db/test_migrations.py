@@ -57,3 +57,27 @@ def test_shipped_kiosk_definition_equals_the_migrated_version_1(session):
     definition = parse_definition(stored.definition)
     assert [i.code for i in definition.items] == ["overall", "reasons", "comment"]
     assert [i.code for i in stored.items] == ["overall", "reasons", "comment"]
+
+
+def test_counter_publication_migration_goes_both_ways(databases):
+    """0014c adds the per-unit switch (off for existing units) and the v3 salts, and removes
+    them again."""
+    url = databases.empty()
+    try:
+        cfg = alembic_config(url)
+        command.upgrade(cfg, "0013f")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO unit (code, name, kind, created_at) "
+                              "VALUES ('X', 'X', 'province', CURRENT_TIMESTAMP)"))
+        command.upgrade(cfg, "0014c")
+        with engine.connect() as conn:
+            assert "snapshot_counter_salt" in inspect(conn).get_table_names()
+            assert conn.execute(text("SELECT publish_counters FROM unit")).scalar() in (False, 0)
+        command.downgrade(cfg, "0013f")
+        with engine.connect() as conn:
+            assert "snapshot_counter_salt" not in inspect(conn).get_table_names()
+            assert "publish_counters" not in {c["name"] for c in inspect(conn).get_columns("unit")}
+        engine.dispose()
+    finally:
+        databases.drop(url)

@@ -5,6 +5,7 @@ only the widget may be framed, public pages set no cookie and are cached."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from zoneinfo import ZoneInfo
@@ -13,8 +14,16 @@ import pytest
 from sqlalchemy import event, func, select
 
 from survey_app.db import get_db
-from survey_app.models import AuditEvent, Ballot, PeriodPublication, PeriodSnapshot
-from tests.factories import csrf_token, login, vote
+from survey_app.models import (
+    AuditEvent,
+    Ballot,
+    IndexPublication,
+    IndexScheme,
+    PeriodPublication,
+    PeriodSnapshot,
+)
+from tests.concurrency import form_fields
+from tests.factories import csrf_token, load_small_index, login, vote
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Q3 = {"from": "2026-07-01", "to": "2026-09-30"}
@@ -269,6 +278,74 @@ def test_an_index_ranking_is_published_separately(runner, world):
     assert r.exit_code == 1 and "no scheme" in r.output
 
 
+def _index_state(session) -> tuple:
+    session.rollback()
+    return (tuple(session.execute(select(IndexPublication.id, IndexPublication.withdrawn_at,
+                                         IndexPublication.withdraw_note)).all()),
+            session.scalar(select(func.count()).select_from(AuditEvent)))
+
+
+def test_an_admin_publishes_and_withdraws_a_ranking_on_the_page(client, world, session):
+    load_small_index(session)
+    scheme = session.scalars(select(IndexScheme)).one()
+    publish_url = f"/admin/index-publication/{scheme.id}/publish"
+    withdraw_url = f"/admin/index-publication/{scheme.id}/withdraw"
+    login(client, "admin")
+    page = client.get("/admin/periods").get_data(as_text=True)
+    fields = form_fields(page, publish_url)
+    assert {"csrf_token", "once"} <= fields.keys()
+    # an unknown scheme: a Vietnamese message on the page, 404, nothing stored
+    before = _index_state(session)
+    r = client.post("/admin/index-publication/999999/publish", data=fields)
+    assert r.status_code == 404 and "Không có Bộ chỉ số này" in r.get_data(as_text=True)
+    assert _index_state(session) == before
+    # published through the form as rendered: one publication, one audit row
+    r = client.post(publish_url, data=fields, follow_redirects=True)
+    assert r.status_code == 200
+    assert "Đã công bố bảng xếp hạng DN-PAR năm 2026" in r.get_data(as_text=True)
+    session.rollback()
+    pub = session.scalars(select(IndexPublication)).one()
+    (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "index.publish"))
+    assert event.actor == "admin" and event.target_id == str(pub.id)
+    assert event.details["scheme"] == "DN-PAR" and event.details["year"] == 2026
+    assert event.details["document_hash"] == pub.document_hash
+    public = client.get("/cong-khai/HC").get_data(as_text=True)
+    assert "Xếp hạng Chỉ số cải cách hành chính năm 2026" in public
+    assert pub.document_hash[:16] in public
+    # withdrawing without a reason: a Vietnamese form error, 422, nothing changes
+    page = client.get("/admin/periods").get_data(as_text=True)
+    fields = form_fields(page, withdraw_url)
+    before = _index_state(session)
+    for note in ("", "   "):
+        r = client.post(withdraw_url, data={**fields, "note": note})
+        assert r.status_code == 422, note
+        text = r.get_data(as_text=True)
+        assert "Cần ghi lý do rút lại" in text and 'role="alert"' in text
+    assert _index_state(session) == before
+    assert "Xếp hạng Chỉ số" in client.get("/cong-khai/HC").get_data(as_text=True)
+    # withdrawn with a reason (the same form, its once value not yet used)
+    r = client.post(withdraw_url, data={**fields, "note": "Sai điểm thẩm định"},
+                    follow_redirects=True)
+    assert "Đã rút lại bảng xếp hạng DN-PAR năm 2026" in r.get_data(as_text=True)
+    session.rollback()
+    (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "index.withdraw"))
+    assert event.actor == "admin" and event.details["note"] == "Sai điểm thẩm định"
+    client.get("/logout")
+    public = client.get("/cong-khai/HC").get_data(as_text=True)
+    assert '<h2 id="rank-' not in public  # the ranking's table is gone, its withdrawal stays
+    assert re.search(r"Đã rút lại ngày \d\d/\d\d/\d{4} \d\d:\d\d vì Sai điểm thẩm định",
+                     public), public
+    english = client.get("/cong-khai/HC?lang=en").get_data(as_text=True)
+    assert "because: Sai điểm thẩm định" in english
+    # an unknown scheme cannot be withdrawn either
+    before = _index_state(session)
+    login(client, "admin")
+    r = client.post("/admin/index-publication/999999/withdraw",
+                    data={"csrf_token": csrf_token(client, "/admin/periods"), "note": "x"})
+    assert r.status_code == 404 and "Không có Bộ chỉ số này" in r.get_data(as_text=True)
+    assert _index_state(session) == before
+
+
 def test_a_burst_of_public_readers_costs_no_query(app, client, runner, world, votes):
     """Within PUBLIC_STATE_SECONDS a worker answers /cong-khai/ from memory: no SQL at all, so
     public traffic does not compete with votes for the database (bench/bench_public.py)."""
@@ -289,3 +366,58 @@ def test_a_burst_of_public_readers_costs_no_query(app, client, runner, world, vo
     assert again.status_code == 200 and again.data == first.data
     assert revalidated.status_code == 304
     assert statements == []
+
+
+# --- English (Vietnamese first, English when asked with ?lang=en) ----------------------------
+
+def test_public_pages_in_english_only_when_asked(client, runner, world, votes):
+    close(runner)
+    publish(runner)
+    vi = client.get("/cong-khai/HC-TT")
+    en = client.get("/cong-khai/HC-TT?lang=en")
+    vi_page, en_page = vi.get_data(as_text=True), en.get_data(as_text=True)
+    # Vietnamese by default, unchanged: headings, "71,0 %" with a non-breaking space
+    assert '<html lang="vi">' in vi_page and "Kỳ công bố gần nhất: Quý 3/2026" in vi_page
+    assert "71,0\xa0%" in vi_page and 'href="/cong-khai/HC-TT?lang=en"' in vi_page
+    # English when asked: headings, "71.0%", chart labels, links between pages keep lang=en
+    assert '<html lang="en">' in en_page
+    assert "Latest published period: Q3 2026" in en_page and "71.0%" in en_page
+    assert "71,0" not in en_page and "Kỳ công bố" not in en_page
+    assert "Satisfaction rate of Phường Thạch Thang over the periods" in en_page
+    assert 'href="/cong-khai/?lang=en"' in en_page and 'href="/cong-khai/HC-TT"' in en_page
+    assert "/w/HC-TT?lang=en" in en_page
+    index = client.get("/cong-khai/?lang=en").get_data(as_text=True)
+    assert "Citizen and business satisfaction results" in index
+    assert 'name="lang" value="en"' in index  # the period selector keeps the language
+    assert "/cong-khai/HC?lang=en" in index and "Units under" in index
+    assert "How to verify the figures" in client.get(
+        "/cong-khai/kiem-chung?lang=en").get_data(as_text=True)
+    embed = client.get("/cong-khai/HC-TT/nhung?lang=en")
+    assert len(embed.data) < 15_000 and b"71.0%" in embed.data and b"Rate this office" in embed.data
+    screen = client.get("/cong-khai/HC/man-hinh?lang=en").get_data(as_text=True)
+    assert "Provisional figures" in screen and "Q3 2026 (published)" in screen
+    # only the explicit parameter selects English: a browser set to English, or a lang cookie,
+    # gets the Vietnamese page (shared caches need no Vary)
+    client.set_cookie("lang", "en")
+    negotiated = client.get("/cong-khai/HC-TT", headers={"Accept-Language": "en-US,en"})
+    assert negotiated.data == vi.data and negotiated.headers["ETag"] == vi.headers["ETag"]
+    assert "Vary" not in negotiated.headers
+
+
+def test_each_language_has_its_own_etag_and_neither_sets_a_cookie(client, runner, world, votes):
+    close(runner)
+    publish(runner)
+    for path in ("/cong-khai/", "/cong-khai/HC", "/cong-khai/HC/nhung", "/cong-khai/HC/man-hinh",
+                 "/cong-khai/kiem-chung"):
+        vi, en = client.get(path), client.get(path, query_string={"lang": "en"})
+        assert vi.status_code == en.status_code == 200, path
+        assert vi.headers["ETag"] != en.headers["ETag"], path
+        for r, query in ((vi, {}), (en, {"lang": "en"})):
+            assert "Set-Cookie" not in r.headers, path
+            again = client.get(path, query_string=query,
+                               headers={"If-None-Match": r.headers["ETag"]})
+            assert again.status_code == 304, path
+        # the other language's ETag does not answer 304
+        other = client.get(path, query_string={"lang": "en"},
+                           headers={"If-None-Match": vi.headers["ETag"]})
+        assert other.status_code == 200 and other.data == en.data, path

@@ -8,7 +8,7 @@ import jsonschema
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from tests.factories import vote
+from tests.factories import load_small_index, vote
 
 
 def _schema_for(doc, path, method, status):
@@ -91,19 +91,7 @@ def test_responses_validate_against_the_document(client, world):
 
 
 def test_index_responses_validate_against_the_document(client, session, world):
-    from survey_app.services.index import load_scheme
-
-    load_scheme(session, {
-        "code": "DN-PAR", "year": 2026, "name": "Chỉ số cải cách hành chính năm 2026",
-        "period": {"from": "2026-01-01", "to": "2026-12-31"},
-        "blocks": [{"name": "Quận, huyện", "units": ["HC", {"unit": "LC", "ranked": False}]}],
-        "components": [
-            {"code": "chi_dao", "name": "Chỉ đạo điều hành", "max": 80},
-            {"code": "hai_long", "name": "Mức độ hài lòng", "max": 20, "formula": "threshold",
-             "threshold": 90},
-        ],
-    })
-    session.commit()
+    load_small_index(session)
     doc = client.get("/api/v1/openapi.json").json
     ranking = "/api/v1/index/{code}/{year}"
     satisfaction = ranking + "/satisfaction"
