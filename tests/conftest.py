@@ -106,6 +106,12 @@ def database_url(databases: DatabaseFactory) -> Iterator[str]:
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    # Each test has its own database, but the public pages remember rendered bodies per
+    # process by publication state, which can be the same in two test databases.
+    from survey_app.web import open_results
+
+    open_results._bodies.clear()
+    open_results._state.clear()
     app = create_app({
         "TESTING": True,
         "DATABASE_URL": database_url,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.db.test_counter_publication import close_and_publish
+from tests.db.test_counter_publication import counted as counted  # noqa: PLC0414  (the fixture)
 from tests.db.test_public_results import close, publish
 from tests.db.test_public_results import votes as votes  # noqa: PLC0414  (the fixture)
 
@@ -130,4 +132,30 @@ def test_the_waiting_room_screen(live_server, browser, artifacts, published):
     assert size >= 100
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     page.screenshot(path=str(artifacts / "cong-khai-man-hinh-1920.png"))
+    context.close()
+
+
+def test_published_counter_figures_read_at_360_px_in_both_languages(
+        live_server, browser, artifacts, runner, counted):
+    """A unit whose admin publishes its counters: the counter table fits a phone, reads in
+    Vietnamese and English, and has no serious axe violation."""
+    close_and_publish(runner)
+    assert runner.invoke(args=["units", "publish-counters", "--unit", "HC-TT", "--on"]) \
+        .exit_code == 0
+    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+    page = context.new_page()
+    for lang, heading, rate in (("", "Theo quầy, Quý 3/2026", "75,0 %"),
+                                ("?lang=en", "By counter, Q3 2026", "75.0%")):
+        page.goto(f"{live_server.url}/cong-khai/HC-TT{lang}")
+        assert page.get_by_role("heading", name=heading).is_visible()
+        row = page.locator("#counters").get_by_role("row", name="Quầy số 1 (Q1)")
+        assert row.get_by_text(rate).is_visible()  # 15 of 20 satisfied at Q1
+        cut = page.evaluate("[...document.querySelectorAll('.table-wrap')]"
+                            ".filter(w => w.scrollWidth > w.clientWidth)"
+                            ".map(w => w.parentNode.querySelector('h2').textContent + ': ' "
+                            "+ w.scrollWidth + '>' + w.clientWidth)")
+        page.screenshot(path=str(artifacts / f"cong-khai-counters-360{lang and '-en'}.png"),
+                        full_page=True)
+        assert cut == [], cut
+        assert serious_violations(page) == []
     context.close()

@@ -24,18 +24,6 @@ Q3 = {"from": "2026-07-01", "to": "2026-09-30"}
 DOC = Path(__file__).resolve().parents[2] / "docs/open-data.md"
 
 
-@pytest.fixture(autouse=True)
-def fresh_page_cache():
-    """Rendered public bodies are cached per process by publication state, which is the same
-    in every test database here (one snapshot, one publication, HC-TT switched), and the
-    state itself may be remembered from an earlier test that set a longer
-    PUBLIC_STATE_SECONDS."""
-    from survey_app.web import open_results
-
-    open_results._bodies.clear()
-    open_results._state.clear()
-
-
 def cast(client, world, unit, level, day, counter=None):
     body = vote(level, at=f"{day}T09:15:00+07:00", unit=unit, channel="paper",
                 **({"counter": counter} if counter else {}))
