@@ -54,6 +54,15 @@ def count(value: int | None, lang: str = "vi") -> str:
     return f"{value:,}"
 
 
+def score(value: Decimal | float | str | None, lang: str = "vi", places: int = 2) -> str:
+    """Index points in the reader's language: 86,26 in Vietnamese, 86.26 in English (a
+    published ranking keeps its numbers as text); ``—`` when there is none."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(str(value)):.{places}f}"
+    return text if lang == "en" else text.replace(".", ",")
+
+
 def points(value: Decimal | None, places: int = 2) -> str:
     return pct(value, places)
 

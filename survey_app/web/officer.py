@@ -283,6 +283,11 @@ def pct_in(value: Decimal | None, lang: str = "vi") -> str:
     return print_html.percent(value, lang)
 
 
+@bp.app_template_filter("score")
+def score_in(value: Decimal | float | str | None, lang: str = "vi") -> str:
+    return print_html.score(value, lang)
+
+
 @bp.app_template_filter("vn_signed")
 def vn_signed(value: Decimal) -> str:
     text = f"{value:+.1f}".replace(".", ",")

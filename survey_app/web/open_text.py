@@ -63,6 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
         # the waiting-room screen
         "screen_title": "Kết quả đánh giá", "screen_heading": "{name}: sự hài lòng của người dân",
         "today": "Hôm nay", "ratings": "lượt đánh giá", "provisional": "Số liệu tạm thời",
+        "total_provisional": "tạm tính, chưa đủ điểm thẩm định",
         "published_suffix": "(đã công bố)", "published_quarter": "Quý đã công bố",
         "official": "Số liệu chính thức", "no_quarter": "Chưa có quý nào được công bố",
         "screen_foot": "Đánh giá tại quầy hoặc quét mã QR · Cập nhật {at} · tự làm mới mỗi "
@@ -115,6 +116,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rate_service": "Rate this office",
         "screen_title": "Survey results", "screen_heading": "{name}: citizen satisfaction",
         "today": "Today", "ratings": "ratings", "provisional": "Provisional figures",
+        "total_provisional": "provisional, not every part scored",
         "published_suffix": "(published)", "published_quarter": "Published quarter",
         "official": "Official figures", "no_quarter": "No quarter published yet",
         "screen_foot": "Rate us at the counter or scan the QR code · Updated {at} · refreshes "

@@ -119,10 +119,17 @@ def close() -> ResponseReturnValue:
 @bp.get("/periods/<id:snapshot_id>")
 @login_required("admin")
 def show(snapshot_id: int) -> ResponseReturnValue:
-    session = get_session()
-    snapshot = session.get(PeriodSnapshot, snapshot_id)
+    snapshot = get_session().get(PeriodSnapshot, snapshot_id)
     if snapshot is None:
         abort(404)
+    return period_page(snapshot)
+
+
+def period_page(snapshot: PeriodSnapshot, *, withdraw_error: str | None = None,
+                status: int = 200) -> ResponseReturnValue:
+    """One closed period's page; ``withdraw_error`` is a refused withdrawal form, shown beside
+    its reason field and answered with ``status``."""
+    session = get_session()
     unit = session.get(Unit, snapshot.unit_id)
     if snapshot.reopened_at is None:
         changes, differing = snapshots.changes_since_close(
@@ -142,7 +149,8 @@ def show(snapshot_id: int) -> ResponseReturnValue:
                            differing=differing, reopen=reopen, users=users,
                            verified=snapshots.verify(session, snapshot),
                            level_label=lambda c: label(LEVEL_TERMS, c),
-                           status_label=lambda c: label(STATUS_TERMS, c))
+                           status_label=lambda c: label(STATUS_TERMS, c),
+                           withdraw_error=withdraw_error), status
 
 
 @bp.post("/periods/<id:snapshot_id>/reopen")

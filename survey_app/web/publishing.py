@@ -1,7 +1,9 @@
 """Admin actions on /admin/periods: publish or withdraw a closed period, publish or withdraw an
 index ranking, switch a unit's counter figures on or off the public pages. Each is audited and
-safe against its own duplicate (services/publication.py); a refusal is shown as a flash message
-on the page the admin came from, a form that names no known unit as a form error (400)."""
+safe against its own duplicate (services/publication.py). Bad input (no reason for a withdrawal,
+an unknown scheme or unit) re-renders the form's page with the message beside the field and a
+4xx; a conflict (already published, already withdrawn) is a flash message on the page the admin
+came from."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from ..models import IndexScheme, PeriodSnapshot
 from ..services import publication
 from ..services.units import unit_by_code
 from .auth import current_user, login_required
-from .periods import periods_page
+from .periods import period_page, periods_page
 
 bp = Blueprint("publishing", __name__, url_prefix="/admin")
 
@@ -51,6 +53,8 @@ def withdraw_period(snapshot_id: int) -> ResponseReturnValue:
     try:
         publication.withdraw_period(get_session(), snapshot, current_user(),
                                     request.form.get("note"))
+    except publication.BadReason as exc:  # the form again, nothing stored, with the message
+        return period_page(snapshot, withdraw_error=str(exc), status=422)
     except publication.PublishError as exc:
         flash(str(exc), "error")
         return redirect(back), 303

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +22,9 @@ from survey_app.models import (
     IndexScheme,
     PeriodPublication,
     PeriodSnapshot,
+    Unit,
 )
+from survey_app.services.index.hand_scores import set_hand_score
 from tests.concurrency import form_fields
 from tests.factories import csrf_token, load_small_index, login, vote
 
@@ -158,10 +161,12 @@ def test_publish_and_withdraw_are_audited_once_and_the_reason_stays(client, worl
         AuditEvent.action == "period.publish")))
     assert len(events) == 1 and events[0].actor == "admin"
     assert public_api(client, "HC").status_code == 200
-    # withdrawing needs a reason
-    r = client.post(f"/admin/periods/{snap_id}/withdraw",
-                    data={"note": " ", "csrf_token": token}, follow_redirects=True)
-    assert "Cần ghi lý do rút lại" in r.get_data(as_text=True)
+    # withdrawing needs a reason: the period page again, the error beside the reason field
+    r = client.post(f"/admin/periods/{snap_id}/withdraw", data={"note": " ", "csrf_token": token})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert 'id="withdraw-error"' in html and "Cần ghi lý do rút lại" in html
+    assert 'aria-describedby="withdraw-error"' in html
     assert public_api(client, "HC").status_code == 200
     for _ in range(2):
         r = client.post(f"/admin/periods/{snap_id}/withdraw",
@@ -288,6 +293,9 @@ def _index_state(session) -> tuple:
 def test_an_admin_publishes_and_withdraws_a_ranking_on_the_page(client, world, session):
     load_small_index(session)
     scheme = session.scalars(select(IndexScheme)).one()
+    hc = session.scalars(select(Unit).where(Unit.code == "HC")).one()
+    set_hand_score(session, scheme, hc, "chi_dao", None, Decimal("66.25"), None, None)
+    session.commit()
     publish_url = f"/admin/index-publication/{scheme.id}/publish"
     withdraw_url = f"/admin/index-publication/{scheme.id}/withdraw"
     login(client, "admin")
@@ -312,6 +320,16 @@ def test_an_admin_publishes_and_withdraws_a_ranking_on_the_page(client, world, s
     public = client.get("/cong-khai/HC").get_data(as_text=True)
     assert "Xếp hạng Chỉ số cải cách hành chính năm 2026" in public
     assert pub.document_hash[:16] in public
+    # totals are written in each language: 66,25 on the Vietnamese page, 66.25 in English,
+    totals = [Decimal(u["total"]) for b in pub.document["blocks"]
+              if any(u["unit"] == "HC" for u in b["units"]) for u in b["units"] if u["total"]]
+    # and a total with a part not yet scored says it is provisional (HC has no votes)
+    assert totals == [Decimal("66.25")]
+    assert '<td class="num">66,25 <span class="small">(tạm tính, chưa đủ điểm thẩm định)' \
+        in public
+    english = client.get("/cong-khai/HC?lang=en").get_data(as_text=True)
+    assert '<td class="num">66.25 <span class="small">(provisional, not every part scored)' \
+        in english
     # withdrawing without a reason: a Vietnamese form error, 422, nothing changes
     page = client.get("/admin/periods").get_data(as_text=True)
     fields = form_fields(page, withdraw_url)
