@@ -149,6 +149,7 @@ def test_admin_closes_and_reopens_a_quarter(app, live_server, browser, artifacts
     prev_q, prev_y = (q - 1, today.year) if q > 1 else (4, today.year - 1)
     page = browser.new_page(viewport=DESKTOP)
     sign_in(page, live_server.url, "admin", demo, start="/admin/periods")
+    page.screenshot(path=str(artifacts / "admin-periods.png"), full_page=True)
     page.get_by_label("Đơn vị", exact=True).select_option(label="Thành phố Đà Nẵng")
     page.get_by_label("Loại kỳ", exact=True).select_option(label="Quý")
     page.get_by_label("Năm", exact=True).fill(str(prev_y))
