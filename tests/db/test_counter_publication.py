@@ -177,6 +177,22 @@ def test_switched_on_counters_equal_a_hand_count_and_the_file_verifies(
     assert r.exit_code == 0, r.output
 
 
+def test_a_published_counter_name_is_never_a_formula_or_markup(
+        client, runner, app, counted):
+    """Counter names are typed by officers; on the public page and in the open-data CSV they
+    stay text: escaped in HTML, an apostrophe before a leading "=" in the CSV."""
+    with get_db(app).transaction() as s:
+        s.scalars(select(Counter).where(Counter.code == "Q2")).one().name = "=1+1 <b>x</b>"
+    close_and_publish(runner)
+    assert runner.invoke(args=["units", "publish-counters", "--unit", "HC-TT", "--on"]) \
+        .exit_code == 0
+    page = client.get("/cong-khai/HC-TT").get_data(as_text=True)
+    assert "=1+1 &lt;b&gt;x&lt;/b&gt; (Q2)" in page and "<b>x</b>" not in page
+    csv_text = client.get("/cong-khai/du-lieu/2026.csv").data.decode("utf-8-sig")
+    q2 = next(line for line in csv_text.splitlines() if ",Q2," in line)
+    assert ",Q2,'=1+1 <b>x</b>," in q2
+
+
 def test_a_v2_snapshot_keeps_verifying_and_never_shows_counters(
         client, runner, world, counted, session, tmp_path, monkeypatch):
     monkeypatch.setattr(snapshot_hash, "HASH_RULE", snapshot_hash.HASH_RULE_V2)
