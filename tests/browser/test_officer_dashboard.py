@@ -172,3 +172,27 @@ def test_admin_closes_and_reopens_a_quarter(app, live_server, browser, artifacts
     assert "Đã mở lại" in page.locator(".facts").inner_text()
     page.screenshot(path=str(artifacts / "officer-period-reopened.png"), full_page=True)
     page.close()
+
+
+def test_withdrawing_a_published_quarter_needs_a_reason(app, live_server, browser, artifacts,
+                                                        demo):
+    """Spaces are not a reason: the period page comes back with the message beside the field
+    (the browser's own `required` check lets spaces through, the server does not)."""
+    from survey_app.services import publication, snapshots
+
+    with get_db(app).transaction() as s:
+        snap = snapshots.close_period(s, unit_by_code(s, "48"), quarter(2025, 3), None,
+                                      tz=ZoneInfo(app.config["TIMEZONE"]))
+        publication.publish_period(s, snap, None)
+        path = f"/admin/periods/{snap.id}"
+    page = browser.new_page(viewport=DESKTOP)
+    sign_in(page, live_server.url, "admin", demo, start=path)
+    page.get_by_label("Lý do rút lại (bắt buộc, hiển thị công khai)").fill("   ")
+    page.get_by_role("button", name="Rút lại công bố").click()
+    error = page.locator("#withdraw-error")
+    assert "Cần ghi lý do rút lại" in error.inner_text()
+    field = page.get_by_label("Lý do rút lại (bắt buộc, hiển thị công khai)")
+    assert field.get_attribute("aria-invalid") == "true"
+    page.screenshot(path=str(artifacts / "officer-period-withdraw-error.png"), full_page=True)
+    assert page.get_by_text("Đang công bố").is_visible()  # nothing changed
+    page.close()
